@@ -1,0 +1,83 @@
+"""Settings, from environment variables and an optional TOML file.
+
+Every setting has a default that runs on a fresh laptop: an SQLite file under
+``./data/``, an in-process Redis (fakeredis), the PBX simulator on loopback.
+Production sets ``DATABASE_URL`` (``postgresql+asyncpg://…``), ``REDIS_URL``
+and the ``CALLCENTER_AMI_*`` settings of its Asterisk. The file named by
+``CALLCENTER_CONFIG`` (default ``callcenter.toml`` if present) holds the same
+keys as the variables without the prefix; variables win over the file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = "callcenter.toml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CALLCENTER_", extra="forbid")
+
+    data_dir: Path = Path("data")
+    database_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("DATABASE_URL", "CALLCENTER_DATABASE_URL", "database_url"),
+        description="SQLAlchemy async URL; empty means an SQLite file in data_dir.",
+    )
+    redis_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("REDIS_URL", "CALLCENTER_REDIS_URL", "redis_url"),
+        description="redis:// URL; empty means an in-process fakeredis.",
+    )
+    recordings_dir: Path | None = Field(default=None, description="Defaults to data_dir/recordings.")
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_username: str = "callcenter"
+    ami_secret: str = Field(default="", description="Empty: the demo generates one for its simulator.")
+    ami_ping_interval: float = 10.0
+    ami_ping_timeout: float = 5.0
+
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    route_default_target: str = Field(default="101", description="Whom the route AGI rings until routing rules exist.")
+
+    trunk_contexts: list[str] = ["from-pstn"]
+    agent_contexts: list[str] = ["sim-agent"]
+    phone_region: str = "RU"
+    cdr_linger_seconds: float = 5.0
+
+    log_level: str = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = os.environ.get("CALLCENTER_CONFIG", DEFAULT_CONFIG_FILE)
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file)
+        return init_settings, env_settings, toml
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'callcenter.db'}"
+
+    @property
+    def effective_recordings_dir(self) -> Path:
+        return self.recordings_dir or self.data_dir / "recordings"

@@ -1,0 +1,147 @@
+"""The tables. One metadata for all features, so Alembic sees the whole schema."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+manager_groups = Table(
+    "manager_groups",
+    Base.metadata,
+    Column("manager_id", ForeignKey("managers.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Group(Base):
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    managers: Mapped[list[Manager]] = relationship(secondary=manager_groups, back_populates="groups")
+
+
+class Manager(Base):
+    """A sales manager and the phone extension that rings on their desk."""
+
+    __tablename__ = "managers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    extension: Mapped[str] = mapped_column(String(40), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
+    # {"mon": [["09:00", "18:00"]], ..., "holidays": ["2026-12-31"]}
+    working_hours: Mapped[dict] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(default=True)
+    groups: Mapped[list[Group]] = relationship(secondary=manager_groups, back_populates="managers")
+
+
+class Client(Base):
+    """A client of the department, owned by one responsible manager."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    responsible_manager_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    phones: Mapped[list[ClientPhone]] = relationship(back_populates="client", cascade="all, delete-orphan")
+
+
+class ClientPhone(Base):
+    """A client's phone number in E.164; a number belongs to one client only."""
+
+    __tablename__ = "client_phones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    label: Mapped[str] = mapped_column(String(40), default="")
+    client: Mapped[Client] = relationship(back_populates="phones")
+
+
+class Call(Base):
+    """The call card: one row per call (per Asterisk Linkedid)."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    linkedid: Mapped[str] = mapped_column(String(64), unique=True)
+    direction: Mapped[str] = mapped_column(String(16))
+    caller_raw: Mapped[str] = mapped_column(String(80), default="")
+    caller_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    caller_name: Mapped[str] = mapped_column(String(200), default="")
+    did: Mapped[str | None] = mapped_column(String(40))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    wait_seconds: Mapped[float | None] = mapped_column(Float)
+    talk_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    answered_by_extension: Mapped[str | None] = mapped_column(String(40))
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"), index=True)
+    queue: Mapped[str | None] = mapped_column(String(80))
+    disposition: Mapped[str] = mapped_column(String(16), index=True)
+    hangup_cause: Mapped[int | None]
+    hangup_cause_text: Mapped[str] = mapped_column(String(80), default="")
+    legs: Mapped[list[CallLeg]] = relationship(
+        back_populates="call", cascade="all, delete-orphan", order_by="CallLeg.position"
+    )
+    recording: Mapped[Recording | None] = relationship(back_populates="call", cascade="all, delete-orphan")
+
+
+class CallLeg(Base):
+    """One attempt to reach a manager during a call."""
+
+    __tablename__ = "call_legs"
+    __table_args__ = (UniqueConstraint("call_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    extension: Mapped[str] = mapped_column(String(40))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"), index=True)
+    channel: Mapped[str] = mapped_column(String(200), default="")
+    queue: Mapped[str | None] = mapped_column(String(80))
+    rang_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    result: Mapped[str] = mapped_column(String(16))
+    call: Mapped[Call] = relationship(back_populates="legs")
+
+
+class Recording(Base):
+    """A call's recording file as the PBX reported it, and what checking it found."""
+
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
+    path: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, ok, missing, corrupt
+    error: Mapped[str] = mapped_column(String(500), default="")
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    channels: Mapped[int | None]
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    call: Mapped[Call] = relationship(back_populates="recording")

@@ -1,0 +1,72 @@
+"""Fixtures that give every storage test both databases and every Redis test
+both Redis servers: the embedded defaults (SQLite file, fakeredis) and the
+real servers (PostgreSQL and Redis on 127.0.0.1). A real server that cannot be
+reached is skipped on a laptop, and fails the run in CI (``CI=true``)."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+from sqlalchemy import text
+
+from storage.cache import create_redis
+from storage.db import create_engine, migrate, session_factory
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def _require_server(name: str, host: str, port: int) -> None:
+    if _reachable(host, port):
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{name} at {host}:{port} is unreachable, and CI must run the real-server tests")
+    pytest.skip(f"{name} at {host}:{port} is unreachable")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    _require_server("PostgreSQL", "127.0.0.1", 5432)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+async def engine(database_url):
+    engine = create_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    await migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    return session_factory(engine)
+
+
+@pytest.fixture(params=["fakeredis", pytest.param("redis", marks=pytest.mark.redis_server)])
+async def redis(request):
+    if request.param == "fakeredis":
+        client = create_redis("")
+    else:
+        _require_server("Redis", "127.0.0.1", 6379)
+        client = create_redis(REDIS_URL)
+    await client.flushdb()
+    yield client
+    await client.flushdb()
+    await client.aclose()
