@@ -1,0 +1,1 @@
+"""Benchmarks, run by commands (`make bench`); results go in the README."""
