@@ -43,7 +43,7 @@ class CallCardStore:
                 .options(selectinload(Call.legs), selectinload(Call.recording))
             )
             managers = await _managers_by_extension(session, record)
-            client_id = await _client_of(session, record.caller_number)
+            client_id = await _client_of(session, record.client_number)
             if card is None:
                 card = Call(linkedid=record.linkedid, legs=[], recording=None)
                 session.add(card)
@@ -84,6 +84,8 @@ def _fill_card(card: Call, record: CallRecord, managers: dict[str, int]) -> None
     card.caller_number = record.caller_number
     card.caller_name = record.caller_name
     card.did = record.did
+    card.callee_raw = record.callee_raw
+    card.callee_number = record.callee_number
     card.started_at = record.started_at
     card.answered_at = record.answered_at
     card.ended_at = record.ended_at

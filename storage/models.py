@@ -91,6 +91,8 @@ class Call(Base):
     caller_number: Mapped[str | None] = mapped_column(String(20), index=True)
     caller_name: Mapped[str] = mapped_column(String(200), default="")
     did: Mapped[str | None] = mapped_column(String(40))
+    callee_raw: Mapped[str] = mapped_column(String(80), default="")
+    callee_number: Mapped[str | None] = mapped_column(String(20), index=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"))
     started_at: Mapped[datetime] = mapped_column(index=True)
     answered_at: Mapped[datetime | None]

@@ -16,6 +16,7 @@ next terminator.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 from panoramisk.message import Message
@@ -26,6 +27,57 @@ TERMINATOR = b"\r\n\r\n"
 EOL = "\r\n"
 BANNER_PREFIX = b"Asterisk Call Manager/"
 MAX_MESSAGE_BYTES = 64 * 1024
+HEADER_LINE = re.compile(r"^([^:\r\n ]+):[ ]?([^\r\n]*)", re.MULTILINE)
+
+
+class AmiMessage(dict, Message):
+    """One AMI message: its headers exactly as Asterisk sent them.
+
+    It is a plain ``dict`` (exact-case ``[]`` and ``get`` at C speed, which
+    the tracker relies on) and also a panoramisk ``Message``: ``in``,
+    attribute access (``message.actionid``) and the ``id``/``action_id``/
+    ``success`` properties fold case as panoramisk does, so panoramisk's
+    action machinery works on it. A repeated header's values form a list.
+    """
+
+    content = ""
+    manager = None
+
+    def __init__(self, headers=(), content: str = "") -> None:
+        dict.__init__(self, headers)
+        if content:
+            self.content = content
+
+    def header(self, name: str, default: str = "") -> str:
+        """The header's value whatever the case of ``name``."""
+        if dict.__contains__(self, name):
+            return self[name]
+        folded = name.lower()
+        for key, value in self.items():
+            if key.lower() == folded:
+                return value
+        return default
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or (
+            isinstance(name, str) and any(key.lower() == name.lower() for key in self)
+        )
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self.header(name)
+
+    @property
+    def id(self) -> str | None:
+        return self.header("CommandID") or self.header("ActionID") or None
+
+    @property
+    def action_id(self) -> str | None:
+        return self.header("ActionID") or None
+
+    def __repr__(self) -> str:
+        return f"<AmiMessage {dict.__repr__(self)}>"
 
 
 @dataclass
@@ -63,13 +115,13 @@ class AmiFrameDecoder:
         self._expect_banner = True
         self.version = None
 
-    def feed(self, data: bytes) -> list[Message]:
+    def feed(self, data: bytes) -> list[AmiMessage]:
         """Add received bytes; return every message they complete."""
         buffer = self._buffer
         buffer += data
         if self._expect_banner and not self._take_banner():
             return []
-        messages: list[Message] = []
+        messages: list[AmiMessage] = []
         start = 0
         while True:
             end = buffer.find(TERMINATOR, start)
@@ -110,7 +162,7 @@ class AmiFrameDecoder:
         self._expect_banner = False
         return True
 
-    def _parse(self, raw: bytes) -> Message | None:
+    def _parse(self, raw: bytes) -> AmiMessage | None:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -122,25 +174,22 @@ class AmiFrameDecoder:
                 self.stats.problem("malformed", repr(text[:80]))
             return None
         self.stats.messages += 1
-        return Message(headers)
+        return AmiMessage(headers)
 
 
 def parse_headers(text: str) -> dict[str, str | list[str]]:
     """``Key: Value`` lines to a dict; a repeated key collects its values in a list."""
-    headers: dict[str, str | list[str]] = {}
-    for line in text.split(EOL):
-        key, sep, value = line.partition(": ")
-        if not sep:
-            key, sep, value = line.partition(":")
-            if not sep or not key or " " in key:
-                continue
-        key = key.strip()
-        if key in headers:
-            previous = headers[key]
-            if isinstance(previous, list):
-                previous.append(value)
-            else:
-                headers[key] = [previous, value]
-        else:
+    pairs = HEADER_LINE.findall(text)
+    headers: dict[str, str | list[str]] = dict(pairs)
+    if len(headers) == len(pairs):
+        return headers
+    headers = {}
+    for key, value in pairs:
+        previous = headers.get(key)
+        if previous is None:
             headers[key] = value
+        elif isinstance(previous, list):
+            previous.append(value)
+        else:
+            headers[key] = [previous, value]
     return headers

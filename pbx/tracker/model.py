@@ -54,6 +54,8 @@ class CallRecord:
     caller_number: str | None = None  # E.164, None for anonymous or unknown
     caller_name: str = ""
     did: str | None = None  # the dialled number the call came in on
+    callee_raw: str = ""  # outbound and internal calls: what the manager dialled
+    callee_number: str | None = None  # E.164 of callee_raw, None for an extension
     answered_at: datetime | None = None
     ended_at: datetime | None = None
     legs: list[CallLeg] = field(default_factory=list)
@@ -69,6 +71,15 @@ class CallRecord:
     def rung(self) -> list[str]:
         """Every manager who was rung, in order, each once."""
         return list(dict.fromkeys(leg.extension for leg in self.legs))
+
+    @property
+    def client_number(self) -> str | None:
+        """The outside party's number: the caller of an inbound call, the callee of an outbound one."""
+        if self.direction is Direction.INBOUND:
+            return self.caller_number
+        if self.direction is Direction.OUTBOUND:
+            return self.callee_number
+        return None
 
     @property
     def wait_seconds(self) -> float | None:

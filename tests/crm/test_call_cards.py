@@ -89,3 +89,14 @@ async def test_unknown_extension_and_anonymous_caller(store):
     card = await store.get("anon.1")
     assert (card.caller_number, card.client_id, card.answered_by_id, card.answered_by_extension) == (
         None, None, None, "fallback")
+
+
+async def test_outbound_call_links_the_client_it_dialled(store):
+    record = answered_record("out.1")
+    record.direction = Direction.OUTBOUND
+    record.caller_raw, record.caller_number, record.caller_name = "101", None, "Сергей"
+    record.callee_raw, record.callee_number = "989161112233", "+79161112233"
+    await store.save(record)
+    card = await store.get("out.1")
+    assert (card.direction, card.callee_number) == ("outbound", "+79161112233")
+    assert card.client_id is not None

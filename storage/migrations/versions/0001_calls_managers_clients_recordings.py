@@ -55,6 +55,8 @@ def upgrade() -> None:
     sa.Column('caller_number', sa.String(length=20), nullable=True),
     sa.Column('caller_name', sa.String(length=200), nullable=False),
     sa.Column('did', sa.String(length=40), nullable=True),
+    sa.Column('callee_raw', sa.String(length=80), nullable=False),
+    sa.Column('callee_number', sa.String(length=20), nullable=True),
     sa.Column('client_id', sa.Integer(), nullable=True),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
@@ -74,6 +76,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_calls_answered_by_id'), ['answered_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_calls_callee_number'), ['callee_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_calls_caller_number'), ['caller_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_calls_disposition'), ['disposition'], unique=False)
         batch_op.create_index(batch_op.f('ix_calls_started_at'), ['started_at'], unique=False)
@@ -135,6 +138,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_calls_started_at'))
         batch_op.drop_index(batch_op.f('ix_calls_disposition'))
         batch_op.drop_index(batch_op.f('ix_calls_caller_number'))
+        batch_op.drop_index(batch_op.f('ix_calls_callee_number'))
         batch_op.drop_index(batch_op.f('ix_calls_answered_by_id'))
 
     op.drop_table('calls')

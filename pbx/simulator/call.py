@@ -1,0 +1,458 @@
+"""One inbound call: the Originate, [from-pstn], Dial, the sales queue, talk and hangup.
+
+Event order follows the captures in /work/shared/asterisk/captures. Asterisk runs the two halves of
+a Local channel, the dialled legs and the device-state/queue-member updates on different threads,
+so their interleaving differs between runs (compare one-call.ami with agi-down-fallback.ami); where
+it does, the order chosen here is the one the captures show most often.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pbx.simulator.agent import AgentLeg, Outcome
+from pbx.simulator.agi_client import AgiSession
+from pbx.simulator.channel import RINGING, UP, Channel, Party
+from pbx.simulator.engine import PbxEngine
+from pbx.simulator.events import CALL, CdrRecord, bridge_part, device_state, dial_event, event
+from pbx.simulator.playback import playback_seconds
+from pbx.simulator.queue import INUSE, NOT_INUSE
+from pbx.simulator.queue_app import CallerHungUp, QueueCall
+from pbx.simulator.recording import Monitor
+
+PSTN = "from-pstn"
+CALLER_CONTEXT = "sim-caller"
+DIAL_TIMEOUT = 20.0
+DIAL_VARIABLES = ("DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME", "ANSWEREDTIME", "ANSWEREDTIME_MS",
+                  "DIALEDTIME", "DIALEDTIME_MS", "RINGTIME", "RINGTIME_MS", "PROGRESSTIME", "PROGRESSTIME_MS")
+
+@dataclass
+class OriginateRequest:
+    """AMI ``Originate`` of ``Local/<did>@from-pstn`` into ``sim-caller,s,1``."""
+
+    did: str
+    caller: Party
+    variables: list[tuple[str, str]] = field(default_factory=list)  # in the action's order
+    action_id: str = ""
+    timeout: float | None = None  # simulated seconds the caller waits for an answer
+
+
+@dataclass
+class InboundCall:
+    engine: PbxEngine
+    request: OriginateRequest
+    customer: Channel = field(init=False)  # ;1, runs [sim-caller] once answered
+    inbound: Channel = field(init=False)  # ;2, runs [from-pstn]
+    done: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    monitor: Monitor | None = None
+    cdrs: list[CdrRecord] = field(default_factory=list)  # the ;2 channel's CDR rows
+    dial_started: float = 0.0
+    talk: tuple[float, float] = (0.0, 0.0)  # answer and end of the conversation
+    bridge_id: str = ""
+    holdtime: int = 0  # seconds in the queue before AgentConnect
+
+    def __post_init__(self) -> None:
+        self.customer, self.inbound = self.engine.local_pair(self.request.did, PSTN)
+        self.abandon_at = None if self.request.timeout is None else self.customer.created_at + self.request.timeout
+        self.hangup_requested = asyncio.Event()
+
+    def request_hangup(self) -> None:
+        """AMI Hangup: the caller leaves now (abandon while ringing, caller hangup while talking)."""
+        self.abandon_at = self.engine.clock.now()
+        self.hangup_requested.set()
+
+    @property
+    def linkedid(self) -> str:
+        return self.customer.linkedid
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _emit(self, headers: dict[str, str]) -> None:
+        self.engine.emit(headers)
+
+    def step(self, priority: int, app: str, data: str = "") -> None:
+        self.engine.step(self.inbound, PSTN, self.request.did, priority, app, data)
+
+    def _var(self, name: str) -> str:
+        return self.engine.variable(self.inbound, name)
+
+    def elapsed(self, since: float) -> tuple[str, str]:
+        seconds = self.engine.clock.now() - since
+        return str(int(seconds)), str(int(seconds * 1000))
+
+    def member_status(self, agent_id: str, status: int) -> None:
+        member = self.engine.queue.member(agent_id)
+        if member is not None:
+            member.status = status
+            self._emit(self.engine.queue.member_status(member))
+
+    # --- the call ---------------------------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            self._originate()
+            await self._from_pstn()
+        finally:
+            if not self.done.done():
+                self.done.set_result(None)
+
+    def _originate(self) -> None:
+        engine, one, two = self.engine, self.customer, self.inbound
+        engine.step(one, PSTN, self.request.did, 1, "AppDial2", "(Outgoing Line)")
+        # Originate hands its variables to ;1 in reverse; the Local channel copies them to ;2 in list order
+        engine.setvars(one, list(reversed(self.request.variables)))
+        engine.new_callerid(one, self.request.caller)
+        engine.new_connected_line(one, self.request.caller)
+        two.connected = Party(self.request.caller.num, self.request.caller.name)
+        engine.copy_variables(two, list(one.variables.items()))
+        engine.new_callerid(two, self.request.caller)
+        engine.new_connected_line(two, self.request.caller)
+        engine.local_bridge(one, two)
+        self._emit(dial_event("DialBegin", None, one, {"DialString": f"{self.request.did}@{PSTN}"}))
+
+    async def _from_pstn(self) -> None:
+        engine, chan, did = self.engine, self.inbound, self.request.did
+        caller_all = chan.caller.merged()
+        self.step(1, "NoOp", f"Inbound call: exten={did} from={caller_all} uid={chan.uniqueid} linkedid={chan.linkedid}")
+        number = chan.caller.num if chan.caller.num not in ("", "<unknown>") else did
+        self.step(2, "Set", f"CALLERID(num)={number}")
+        if number != chan.caller.num:
+            engine.new_callerid(chan, Party(number, chan.caller.name))
+        self.step(3, "Set", f"__INBOUND_DID={did}")
+        engine.setvar(chan, "__INBOUND_DID", did)
+        recording = f"{self._var('REC_DIR')}/{chan.uniqueid}.wav"
+        self.step(4, "Set", f"__RECORDING_FILE={recording}")
+        engine.setvar(chan, "__RECORDING_FILE", recording)
+        self.step(5, "Set", f"CDR(userfield)=rec:{recording}")
+        split = self._var("SPLIT_REC") == "1"
+        self.step(6, "GotoIf", f"{int(split)}?splitrec")
+        if split:
+            self._mix_monitor(23, recording, split=True)
+            self.step(24, "Goto", "route")
+        else:
+            self._mix_monitor(7, recording, split=False)
+        url = self._var("AGI_ROUTE_URL")
+        self.step(8, "AGI", url)
+        result = await AgiSession(engine, chan, url).run()
+        engine.setvar(chan, "AGISTATUS", result.status)
+        if result.hangup:
+            return self.hang_up_inbound()
+        target = self._var("ROUTE_TARGET")
+        self.step(9, "NoOp", f"AGISTATUS={result.status} ROUTE_TARGET={target}")
+        agi_down = result.status != "SUCCESS"
+        self.step(10, "GotoIf", f"{int(agi_down)}?agi-down")
+        try:
+            if agi_down:
+                self.step(18, "NoOp", f"AGI unreachable (AGISTATUS={result.status}) - fallback routing")
+                if await self._dial(19, "fallback"):
+                    return
+                self.step(21, "GotoIf", "0?done")
+                self.step(22, "Goto", "queue")
+            else:
+                self.step(11, "GotoIf", f"{int(target == '')}?queue")
+                if target:
+                    if await self._dial(12, target):
+                        return
+                    self.step(14, "GotoIf", "0?done")
+            await self._queue()
+        except CallerHungUp:
+            self._after_abandon()
+
+    def _mix_monitor(self, priority: int, recording: str, split: bool) -> None:
+        chan = self.inbound
+        base = recording.removesuffix(".wav")
+        options = f",r({base}-in.wav)t({base}-out.wav)" if split else ""
+        self.step(priority, "MixMonitor", recording + options)
+        self.engine.setvar(chan, "MIXMONITOR_FILENAME", recording)
+        self._emit(event("MixMonitorStart", CALL, chan.snapshot()))
+        self.monitor = Monitor(Path(recording), self.engine.clock.now(),
+                               Path(f"{base}-in.wav") if split else None,
+                               Path(f"{base}-out.wav") if split else None)
+
+    # --- Dial(Local/<target>@sim-agent,20) ----------------------------------------------
+
+    async def _dial(self, priority: int, target: str) -> bool:
+        """Returns True if the agent answered (the call has then ended), False for NoOp/queue."""
+        engine, chan = self.engine, self.inbound
+        self.step(priority, "Dial", f"Local/{target}@sim-agent,{int(DIAL_TIMEOUT)}")
+        engine.setvars(chan, [(name, "") for name in DIAL_VARIABLES])
+        self.dial_started = engine.clock.now()
+        leg = AgentLeg.for_dial(engine, target, chan)
+        self._emit(dial_event("DialBegin", chan, leg.one, {"DialString": f"{target}@sim-agent"}))
+        leg.run_prelude()
+        if leg.state != "busy":
+            self._ringing(leg)
+        record = CdrRecord(chan, self.request.did, PSTN, chan.caller, chan.created_at, leg.one.name,
+                           "Dial", f"Local/{target}@sim-agent,{int(DIAL_TIMEOUT)}")
+        self.cdrs.append(record)
+        try:
+            outcome = await self.await_outcome([leg], self.dial_started + DIAL_TIMEOUT)
+        except CallerHungUp:
+            record.end = engine.clock.now()
+            engine.setvar(chan, "DIALSTATUS", "CANCEL")
+            raise
+        status = "NOANSWER" if outcome is None else outcome[1].value
+        if status == "ANSWER":
+            record.answer = engine.clock.now()
+            record.disposition = "ANSWERED"
+            self._dial_answered(leg)
+            await self.converse(leg, record, queued=False)
+            return True
+        record.end = engine.clock.now()
+        record.disposition = "BUSY" if status == "BUSY" else "NO ANSWER"
+        self._emit(dial_event("DialEnd", chan, leg.one, {"DialStatus": status}))
+        cause = 17 if status == "BUSY" else 0
+        leg.drop_one(cause)
+        engine.setvar(chan, "DIALSTATUS", status)
+        leg.finish_two(cause)
+        self._emit(leg.cdr("BUSY" if status == "BUSY" else "FAILED").to_event())
+        self._emit(device_state(leg.device, "NOT_INUSE"))
+        self.member_status(target, NOT_INUSE)
+        self.step(priority + 1, "NoOp", f"DIALSTATUS={status}")
+        return False
+
+    def _ringing(self, leg: AgentLeg) -> None:
+        engine, chan = self.engine, self.inbound
+        if self.customer.state != RINGING:
+            engine.new_state(self.customer, RINGING)
+        engine.setvars(chan, [("RINGTIME", "0"), ("RINGTIME_MS", "0")])
+        self._emit(dial_event("DialState", chan, leg.one, {"DialStatus": "RINGING"}))
+        self._emit(device_state(leg.device, "INUSE"))
+        self._emit(device_state(self.customer.device, "INUSE"))
+        self._emit(dial_event("DialState", None, self.customer, {"DialStatus": "RINGING"}))
+        self.member_status(leg.agent_id, INUSE)
+        if self.engine.queue.member(leg.agent_id) is not None:
+            self._emit(device_state("Queue:sales_avail", self.engine.queue.availability()))
+
+    async def await_outcome(self, legs: list[AgentLeg], deadline: float) -> tuple[AgentLeg, Outcome] | None:
+        """The first leg to answer or reject, or None at the deadline; raises if the caller gives up first."""
+        clock = self.engine.clock
+        limit = deadline if self.abandon_at is None else min(deadline, self.abandon_at)
+        ready = [leg for leg in legs if leg.outcome.done()]
+        if not ready and not self.hangup_requested.is_set():
+            pending = {leg.outcome for leg in legs}
+            hangup = asyncio.ensure_future(self.hangup_requested.wait())
+            await asyncio.wait({*pending, hangup}, timeout=max(limit - clock.now(), 0) / clock.speed,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            hangup.cancel()
+            ready = [leg for leg in legs if leg.outcome.done()]  # ties go to the first member, as ringall does
+        if ready:
+            return ready[0], ready[0].outcome.result()
+        if self.abandon_at is not None and self.abandon_at < deadline:
+            self._abandon(legs)
+            raise CallerHungUp
+        return None
+
+    def _dial_answered(self, leg: AgentLeg) -> None:
+        engine, chan = self.engine, self.inbound
+        leg.answer()
+        engine.setvars(chan, [("DIALSTATUS", "ANSWER"), ("DIALEDPEERNAME", leg.one.name),
+                              ("DIALEDPEERNUMBER", f"{leg.agent_id}@sim-agent")])
+        self._emit(dial_event("DialEnd", chan, leg.one, {"DialStatus": "ANSWER"}))
+        engine.new_state(chan, UP)
+        self.bridge(leg, queued=False)
+
+    # --- the bridge and the conversation ---------------------------------------------
+
+    def bridge(self, leg: AgentLeg, queued: bool) -> None:
+        engine, chan, one = self.engine, self.inbound, leg.one
+        self.bridge_id = one.bridge_id = chan.bridge_id = str(uuid.uuid4())
+        self._emit(event("BridgeCreate", CALL, bridge_part(self.bridge_id, 0)))
+        self._emit(device_state(leg.device, "INUSE"))
+        self._emit(device_state(self.customer.device, "INUSE"))
+        self._originate_response(success=True)
+        if not queued:
+            engine.step(one, "sim-agent", "", 1, "AppDial", "(Outgoing Line)")
+        self._emit(event("BridgeEnter", CALL, bridge_part(self.bridge_id, 1), one.snapshot()))
+        engine.new_state(self.customer, UP)
+        self._emit(dial_event("DialEnd", None, self.customer, {"DialStatus": "ANSWER"}))
+        audio = engine.variable(self.customer, "CALLER_AUDIO")
+        engine.step(self.customer, CALLER_CONTEXT, "s", 1, "NoOp", f"Simulated caller - audio {audio}")
+        self._emit(event("BridgeEnter", CALL, bridge_part(self.bridge_id, 2), chan.snapshot()))
+        engine.setvar(one, "BRIDGEPEER", chan.name)
+        engine.setvar(chan, "BRIDGEPEER", one.name)
+
+    async def _caller_side(self) -> None:
+        """[sim-caller]: Answer, Wait(CALLER_DELAY or 1), Playback(CALLER_AUDIO), Wait(2)."""
+        engine, customer, clock = self.engine, self.customer, self.engine.clock
+        engine.step(customer, CALLER_CONTEXT, "s", 2, "Answer")
+        delay = engine.variable(customer, "CALLER_DELAY") or "1"
+        engine.step(customer, CALLER_CONTEXT, "s", 3, "Wait", delay)
+        await clock.sleep(float(delay))
+        audio = engine.variable(customer, "CALLER_AUDIO")
+        engine.step(customer, CALLER_CONTEXT, "s", 4, "ExecIf", f"{int(bool(audio))}?Playback({audio})")
+        if audio:
+            await clock.sleep(playback_seconds(audio))
+            engine.setvar(customer, "PLAYBACKSTATUS", "SUCCESS")
+        engine.step(customer, CALLER_CONTEXT, "s", 5, "Wait", "2")
+        await clock.sleep(2)
+
+    async def converse(self, leg: AgentLeg, record: CdrRecord, queued: bool) -> None:
+        """Talk until one side hangs up, then tear the call down from that side."""
+        answered_at = self.engine.clock.now()
+        caller = asyncio.create_task(self._caller_side())
+        agent = asyncio.create_task(leg.talk())
+        hangup = asyncio.create_task(self.hangup_requested.wait())
+        done, pending = await asyncio.wait({caller, agent, hangup}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        for task in done:
+            task.result()
+        self.talk = (answered_at, self.engine.clock.now())
+        if agent not in done:
+            self._caller_hangs_up(leg, record, queued)
+        else:
+            self._agent_hangs_up(leg, record, queued)
+
+    def _answered_times(self) -> list[tuple[str, str]]:
+        answered, answered_ms = self.elapsed(self.talk[0])
+        dialed, dialed_ms = self.elapsed(self.dial_started)
+        return [("ANSWEREDTIME", answered), ("ANSWEREDTIME_MS", answered_ms),
+                ("DIALEDTIME", dialed), ("DIALEDTIME_MS", dialed_ms)]
+
+    def _agent_complete(self, leg: AgentLeg, reason: str) -> None:
+        queue = self.engine.queue
+        member = queue.member(leg.agent_id)
+        talk = int(self.talk[1] - self.talk[0])
+        self._emit(dial_event("AgentComplete", self.inbound, leg.one, {
+            "Queue": queue.name, "Interface": leg.device, "MemberName": queue.member_name(leg.agent_id),
+            "HoldTime": str(self.holdtime), "TalkTime": str(talk), "Reason": reason}))
+        if member is not None:
+            queue.record_complete(member, talk, self.engine.clock.now())
+
+    def _caller_hangs_up(self, leg: AgentLeg, record: CdrRecord, queued: bool) -> None:
+        engine, chan, customer = self.engine, self.inbound, self.customer
+        engine.step(customer, CALLER_CONTEXT, "s", 6, "Hangup")
+        engine.soft_hangup_request(customer)
+        engine.hangup_request(chan, 16)
+        engine.hangup(customer, 16)
+        self._emit(self._customer_cdr("ANSWERED").to_event())
+        if queued:
+            self._agent_complete(leg, "caller")
+        engine.setvars(chan, [("BRIDGEPEER", "")])
+        engine.setvar(leg.one, "BRIDGEPEER", "")
+        self._emit(event("BridgeLeave", CALL, bridge_part(self.bridge_id, 1), chan.snapshot()))
+        if queued:
+            engine.setvars(chan, [*engine.queue.variables(), *self._answered_times(), *engine.queue.variables()])
+        else:
+            engine.setvars(chan, [*self._answered_times(), ("DIALSTATUS", "ANSWER")])
+        record.end = engine.clock.now()
+        self.hang_up_inbound()
+        leg.leave_bridge_last(self.bridge_id)
+        self._release_agent(leg)
+
+    def _agent_hangs_up(self, leg: AgentLeg, record: CdrRecord, queued: bool) -> None:
+        engine, chan, customer = self.engine, self.inbound, self.customer
+        leg.hang_up_first()
+        if queued:
+            self._agent_complete(leg, "agent")
+        engine.setvar(leg.one, "BRIDGEPEER", "")
+        engine.setvar(chan, "BRIDGEPEER", "")
+        self._emit(event("BridgeLeave", CALL, bridge_part(self.bridge_id, 1), leg.one.snapshot()))
+        engine.hangup(leg.one, 16)
+        self._emit(event("BridgeLeave", CALL, bridge_part(self.bridge_id, 0), chan.snapshot()))
+        self._emit(event("BridgeDestroy", CALL, bridge_part(self.bridge_id, 0)))
+        if queued:
+            engine.setvars(chan, [*engine.queue.variables(), *self._answered_times()])
+        else:
+            engine.setvars(chan, [*self._answered_times(), ("DIALSTATUS", "ANSWER")])
+        record.end = engine.clock.now()
+        self.hang_up_inbound(local_status="ANSWER")
+        self._release_agent(leg)
+
+    def _release_agent(self, leg: AgentLeg) -> None:
+        self._emit(device_state(self.customer.device, "NOT_INUSE"))
+        self.member_status(leg.agent_id, NOT_INUSE)
+        self._emit(device_state(leg.device, "NOT_INUSE"))
+
+    # --- hangup of the inbound half (the h extension) ---------------------------------
+
+    def hang_up_inbound(self, local_status: str = "") -> None:
+        """SoftHangupRequest, ``h`` extension, MixMonitor stop, Hangup and CDRs of ;2 (and ;1 if still up)."""
+        engine, chan, customer = self.engine, self.inbound, self.customer
+        engine.soft_hangup_request(chan)
+        mixmon = self._var("MIXMONITOR_FILENAME")
+        engine.step(chan, PSTN, "h", 1, "NoOp", f"Inbound hangup: 16 dial={self._var('DIALSTATUS')} "
+                                                 f"queue={self._var('QUEUESTATUS')} mixmon={mixmon}")
+        if not customer.hungup:
+            engine.setvar(customer, "CHANLOCALSTATUS", local_status or "NOANSWER")
+            engine.hangup_request(customer, 16)
+        self._stop_monitor()
+        chan.priority = 2
+        engine.hangup(chan, 16)
+        userfield = f"rec:{self._var('RECORDING_FILE')}"
+        if not self.cdrs:
+            self.cdrs.append(CdrRecord(chan, self.request.did, PSTN, chan.caller, chan.created_at,
+                                       last_app=chan.application, last_data=chan.app_data, disposition="FAILED"))
+        for record in self.cdrs:
+            record.userfield = userfield
+            record.end = record.end if record.end is not None else engine.clock.now()
+            self._emit(record.to_event())
+        if not customer.hungup:
+            answered = customer.state == UP
+            if answered:
+                engine.soft_hangup_request(customer)
+            else:
+                self._emit(dial_event("DialEnd", None, customer, {"DialStatus": "NOANSWER"}))
+            engine.hangup(customer, 16)
+            self._emit(self._customer_cdr("ANSWERED" if answered else "NO ANSWER").to_event())
+            if not answered:
+                self._originate_response(success=False)
+
+    def _stop_monitor(self) -> None:
+        if self.monitor is None:
+            return
+        answered = self.talk[0] if self.talk[1] else None
+        ended = self.talk[1] if self.talk[1] else self.engine.clock.now()
+        self.monitor.stop(answered, ended, self.engine.variable(self.customer, "CALLER_AUDIO"),
+                          self.engine.variable(self.inbound, "AGENT_AUDIO"))
+
+    def _customer_cdr(self, disposition: str) -> CdrRecord:
+        customer = self.customer
+        return CdrRecord(customer, customer.exten, customer.context, customer.caller, customer.created_at,
+                         last_app=customer.application, last_data=customer.app_data,
+                         answer=customer.answered_at, end=self.engine.clock.now(), disposition=disposition)
+
+    def _originate_response(self, success: bool, reason: str = "0") -> None:
+        customer = self.customer
+        action = {"ActionID": self.request.action_id} if self.request.action_id else {}
+        fields = {
+            "Response": "Success" if success else "Failure",
+            "Channel": customer.name if success else customer.device,
+            "Context": CALLER_CONTEXT, "Exten": "s", "Reason": "4" if success else reason,
+            "Uniqueid": customer.uniqueid if success else "<unknown>",
+            "CallerIDNum": self.request.caller.num, "CallerIDName": self.request.caller.name,
+        }
+        self._emit(event("OriginateResponse", CALL, action, fields))
+
+    # --- Queue(sales,r,,,40) ------------------------------------------------------------
+
+    async def _queue(self) -> None:
+        await QueueCall(self).run()
+
+    def _abandon(self, ringing: list[AgentLeg]) -> None:
+        """Originate timeout: the customer half is hung up while the call still rings (not captured)."""
+        engine, customer, chan = self.engine, self.customer, self.inbound
+        self._emit(dial_event("DialEnd", None, customer, {"DialStatus": "NOANSWER"}))
+        engine.hangup(customer, 16)
+        self._emit(self._customer_cdr("NO ANSWER").to_event())
+        self._originate_response(success=False, reason="3")
+        engine.hangup_request(chan, 16)
+        for leg in ringing:
+            self._emit(dial_event("DialEnd", chan, leg.one, {"DialStatus": "CANCEL"}))
+            leg.drop_one(16)
+            leg.finish_two(16)
+            self._emit(leg.cdr("NO ANSWER").to_event())
+            self._emit(device_state(leg.device, "NOT_INUSE"))
+            self.member_status(leg.agent_id, NOT_INUSE)
+        for record in self.cdrs:
+            if record.end is None:
+                record.end = engine.clock.now()
+
+    def _after_abandon(self) -> None:
+        if not self.inbound.hungup:
+            self.hang_up_inbound()
+        self._emit(device_state(self.customer.device, "NOT_INUSE"))

@@ -1,0 +1,96 @@
+"""When things happened: the AMI event's own time, and the PBX's accounting.
+
+Event times are exact only when Asterisk stamps its events
+(``timestampevents=yes``); otherwise they are arrival times. The CDR records of
+the call's first channel are Asterisk's own account of the call, to one second,
+so when the two disagree clearly the CDR wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from pbx.tracker.model import CallRecord
+
+TOLERANCE_SECONDS = 1.5
+
+
+def event_time(event: Mapping[str, str], now: datetime) -> datetime:
+    """The event's ``Timestamp`` header (epoch seconds) if it has a usable one, else ``now``."""
+    stamp = event.get("Timestamp")
+    if stamp is None:
+        return now
+    try:
+        return datetime.fromtimestamp(float(stamp), timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return now
+
+
+@dataclass(frozen=True)
+class CdrEntry:
+    """One CDR record of a channel; a channel that dialled several times has several."""
+
+    start: datetime | None  # the PBX's local wall clock, naive; only differences are used
+    duration: float
+    billable: float
+    answered: bool
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, str]) -> CdrEntry | None:
+        try:
+            duration = float(event.get("Duration", ""))
+            billable = float(event.get("BillableSeconds", "0"))
+        except (TypeError, ValueError):
+            return None
+        try:
+            start: datetime | None = datetime.fromisoformat(event.get("StartTime", ""))
+        except (TypeError, ValueError):
+            start = None
+        return cls(start, duration, min(billable, duration), event.get("Disposition") == "ANSWERED")
+
+
+@dataclass(frozen=True)
+class CdrSpan:
+    """The call as the CDRs tell it, in seconds from the first record's start."""
+
+    answer_offset: float | None
+    end_offset: float
+
+
+def cdr_span(entries: list[CdrEntry]) -> CdrSpan | None:
+    """Merge a channel's records: the earliest start, the first answer, the latest end."""
+    if not entries:
+        return None
+    starts = [entry.start for entry in entries if entry.start is not None]
+    origin = min(starts) if starts else None
+
+    def offset(entry: CdrEntry) -> float:
+        if origin is None or entry.start is None:
+            return 0.0
+        return (entry.start - origin).total_seconds()
+
+    end = max(offset(entry) + entry.duration for entry in entries)
+    answers = [offset(entry) + entry.duration - entry.billable for entry in entries if entry.answered]
+    return CdrSpan(min(answers) if answers else None, end)
+
+
+def reconcile(record: CallRecord, entries: list[CdrEntry]) -> None:
+    """Let the CDR correct the record's answer and end times when they differ by more than the tolerance."""
+    span = cdr_span(entries)
+    if span is None or record.ended_at is None:
+        return
+    if record.answered_at is not None and span.answer_offset is not None:
+        wait = (record.answered_at - record.started_at).total_seconds()
+        mismatch = (
+            abs(wait - span.answer_offset) > TOLERANCE_SECONDS
+            or abs(record.talk_seconds - (span.end_offset - span.answer_offset)) > TOLERANCE_SECONDS
+        )
+        if mismatch:
+            record.answered_at = record.started_at + timedelta(seconds=span.answer_offset)
+    else:
+        total = (record.ended_at - record.started_at).total_seconds()
+        mismatch = abs(total - span.end_offset) > TOLERANCE_SECONDS
+    if mismatch:
+        record.ended_at = record.started_at + timedelta(seconds=span.end_offset)

@@ -1,0 +1,525 @@
+"""The call tracker: AMI events in, call records and domain events out.
+
+One call per ``Linkedid``. The call's *origin* is its first channel seen ringing
+(state 4) in a trunk context (an inbound call) or an agent context (a call a
+manager placed: outbound if it dials a trunk, internal if it dials a manager).
+The *anchor* is the channel managers talk with: the origin, or the transferee
+after a blind transfer. Every dial or queue attempt from the anchor to a
+manager is a leg; the call is answered when a manager's channel shares a bridge
+with the anchor (or the queue says ``AgentConnect``).
+
+A call ends when the last of its channels hangs up, but it is finalised (and
+``call.ended`` published) only once the origin's CDR is in, so the PBX's own
+account can correct the times: at that last hangup if the CDR came first,
+otherwise at the next ``expire()`` (by then the whole CDR batch, one record per
+dial or queue attempt, has arrived), or ``cdr_linger_seconds`` after the hangup
+when no CDR ever comes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from callcenter.bus import CALL_ANSWERED, CALL_ENDED, CALL_RINGING, CALL_STARTED, RECORDING_READY, DomainEvent
+from callcenter.phones import normalize_phone
+from pbx.tracker.channels import ChannelName, dialled_resource, parse_channel
+from pbx.tracker.model import CallLeg, CallRecord, Direction, Disposition, LegResult
+from pbx.tracker.timing import CdrEntry, event_time, reconcile
+
+log = logging.getLogger(__name__)
+
+Event = Mapping[str, str]
+Handler = Callable[[Event, datetime], list[DomainEvent]]
+
+RING_STATE = "4"
+SUCCESS = "Success"
+RECENTLY_FINISHED = 10_000  # linkedids remembered after the end, to drop late stragglers
+UNKNOWN_NAMES = frozenset({"", "<unknown>"})
+WATCHED_VARIABLES = frozenset({"MIXMONITOR_FILENAME", "DIALSTATUS", "QUEUESTATUS"})
+
+LEG_RESULTS = {
+    "ANSWER": LegResult.ANSWERED,
+    "NOANSWER": LegResult.NOANSWER,
+    "BUSY": LegResult.BUSY,
+    "CANCEL": LegResult.CANCEL,
+    "CONGESTION": LegResult.FAILED,
+    "CHANUNAVAIL": LegResult.FAILED,
+}
+
+# The PBX's last word on an unanswered call (DIALSTATUS, QUEUESTATUS, a queue
+# abandon) and what it makes of the call.
+OUTCOMES = {
+    "NOANSWER": Disposition.MISSED,
+    "TIMEOUT": Disposition.MISSED,
+    "BUSY": Disposition.BUSY,
+    "CHANUNAVAIL": Disposition.FAILED,
+    "CONGESTION": Disposition.FAILED,
+    "FULL": Disposition.FAILED,
+    "JOINEMPTY": Disposition.FAILED,
+    "LEAVEEMPTY": Disposition.FAILED,
+    "JOINUNAVAIL": Disposition.FAILED,
+    "LEAVEUNAVAIL": Disposition.FAILED,
+    "CANCEL": Disposition.ABANDONED,
+    "ABANDON": Disposition.ABANDONED,
+}
+QUEUE_ABANDON = "ABANDON"
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    trunk_contexts: frozenset[str] = frozenset({"from-pstn"})  # inbound calls start here
+    agent_contexts: frozenset[str] = frozenset({"sim-agent"})  # Local/<ext>@<ctx> is manager <ext>
+    region: str = "RU"
+    cdr_linger_seconds: float = 5.0
+
+
+@dataclass(eq=False)
+class _Call:
+    """What the tracker keeps about one ``Linkedid`` until the call is finalised."""
+
+    linkedid: str
+    names: dict[str, str] = field(default_factory=dict)  # uniqueid -> channel name, every channel seen
+    live: set[str] = field(default_factory=set)  # uniqueids not hung up yet
+    record: CallRecord | None = None  # None until the origin is known
+    origin: str | None = None
+    anchor: str | None = None
+    manager: str | None = None  # extension of the manager who placed an outbound or internal call
+    dialled: bool = False  # the origin has dialled, so the direction is settled
+    legs: dict[str, CallLeg] = field(default_factory=dict)  # by the rung channel's uniqueid
+    talkers: dict[str, str] = field(default_factory=dict)  # uniqueid -> extension credited when bridged with the anchor
+    bridges: dict[str, set[str]] = field(default_factory=dict)
+    outcome: str | None = None  # the PBX's last word on the attempt: DIALSTATUS, QUEUESTATUS, ABANDON
+    cdrs: list[CdrEntry] = field(default_factory=list)
+    hung_up_at: datetime | None = None  # set when the last channel hung up
+
+
+class CallTracker:
+    """Folds AMI events into call records; pure, no I/O."""
+
+    def __init__(self, config: TrackerConfig = TrackerConfig()) -> None:
+        self.config = config
+        self._calls: dict[str, _Call] = {}  # by linkedid
+        self._origins: dict[str, _Call] = {}  # by the origin's uniqueid, for its CDRs
+        self._ending: dict[str, _Call] = {}  # all channels gone, waiting for the CDR
+        self._finished: dict[str, None] = {}  # recently finalised linkedids, oldest first
+        self._handlers: dict[str, Handler] = {
+            "Newchannel": self._on_newchannel,
+            "Newstate": self._on_newstate,
+            "NewCallerid": self._on_newcallerid,
+            "DialBegin": self._on_dialbegin,
+            "DialEnd": self._on_dialend,
+            "BridgeEnter": self._on_bridgeenter,
+            "BridgeLeave": self._on_bridgeleave,
+            "Hangup": self._on_hangup,
+            "VarSet": self._on_varset,
+            "QueueCallerJoin": self._on_queuecallerjoin,
+            "QueueCallerAbandon": self._on_queuecallerabandon,
+            "AgentCalled": self._on_agentcalled,
+            "AgentRingNoAnswer": self._on_agentringnoanswer,
+            "AgentConnect": self._on_agentconnect,
+            "BlindTransfer": self._on_blindtransfer,
+            "AttendedTransfer": self._on_attendedtransfer,
+            "Cdr": self._on_cdr,
+        }
+
+    # -- public API --------------------------------------------------------
+
+    def handle(self, event: Event, now: datetime) -> list[DomainEvent]:
+        """Fold one AMI event in; return what it made happen."""
+        try:
+            handler = self._handlers.get(event.get("Event"))  # type: ignore[arg-type]
+            if handler is None:
+                return []
+            return handler(event, now)
+        except Exception:  # a malformed event must never stop the stream
+            log.debug("ignored malformed event %r", event, exc_info=True)
+            return []
+
+    def expire(self, now: datetime) -> list[DomainEvent]:
+        """Finalise hung-up calls whose CDR has arrived or whose linger ran out."""
+        events: list[DomainEvent] = []
+        for call in list(self._ending.values()):
+            assert call.hung_up_at is not None
+            if call.cdrs or (now - call.hung_up_at).total_seconds() >= self.config.cdr_linger_seconds:
+                events += self._finish(call, call.hung_up_at)
+        return events
+
+    def resync(self, live_uniqueids: set[str], now: datetime) -> list[DomainEvent]:
+        """After a reconnect: close every live call none of whose channels Asterisk still has."""
+        events: list[DomainEvent] = []
+        for call in list(self._calls.values()):
+            if call.hung_up_at is not None or call.live & live_uniqueids:
+                continue
+            if call.record is None:
+                self._forget(call)
+            else:
+                events += self._finish(call, now, unknown_outcome=Disposition.MISSED)
+        return events
+
+    def live_calls(self) -> list[CallRecord]:
+        """Calls some channel of which is still up."""
+        return [
+            _snapshot(call.record)
+            for call in self._calls.values()
+            if call.record is not None and call.hung_up_at is None
+        ]
+
+    # -- channels ----------------------------------------------------------
+
+    def _on_newchannel(self, event: Event, now: datetime) -> list[DomainEvent]:
+        linkedid, uniqueid = event.get("Linkedid"), event.get("Uniqueid")
+        if not linkedid or not uniqueid or linkedid in self._finished:
+            return []
+        call = self._calls.get(linkedid)
+        if call is None:
+            if uniqueid != linkedid:  # joined a call whose start we did not see
+                return []
+            call = self._calls[linkedid] = _Call(linkedid)
+        if uniqueid in call.names:  # replayed
+            return []
+        name = event.get("Channel", "")
+        call.names[uniqueid] = name
+        call.live.add(uniqueid)
+        if call.record is not None:
+            call.record.channels.append(name)
+        return self._start_if_origin(call, event, now)
+
+    def _on_newstate(self, event: Event, now: datetime) -> list[DomainEvent]:
+        call = self._calls.get(event.get("Linkedid", ""))
+        if call is None or event.get("Uniqueid") not in call.live:
+            return []
+        return self._start_if_origin(call, event, now)
+
+    def _on_newcallerid(self, event: Event, now: datetime) -> list[DomainEvent]:
+        call = self._calls.get(event.get("Linkedid", ""))
+        if call is not None and call.record is not None and event.get("Uniqueid") == call.origin:
+            self._set_caller(call.record, event)
+        return []
+
+    def _on_hangup(self, event: Event, now: datetime) -> list[DomainEvent]:
+        call = self._calls.get(event.get("Linkedid", ""))
+        uniqueid = event.get("Uniqueid", "")
+        if call is None or uniqueid not in call.live:
+            return []
+        call.live.discard(uniqueid)
+        at = event_time(event, now)
+        record = call.record
+        if record is not None:
+            if uniqueid == call.origin:
+                record.hangup_cause = _int_or_none(event.get("Cause"))
+                record.hangup_cause_text = event.get("Cause-txt", "")
+            leg = call.legs.get(uniqueid)
+            if leg is not None and leg.ended_at is None:
+                leg.ended_at = at
+        if call.live:
+            return []
+        if record is None:
+            self._forget(call)
+            return []
+        call.hung_up_at = at
+        if call.cdrs:
+            return self._finish(call, at)
+        self._ending[call.linkedid] = call
+        return []
+
+    def _on_varset(self, event: Event, now: datetime) -> list[DomainEvent]:
+        variable = event.get("Variable")
+        if variable not in WATCHED_VARIABLES:
+            return []
+        call = self._calls.get(event.get("Linkedid", ""))
+        if call is None or call.record is None:
+            return []
+        value = event.get("Value", "")
+        if variable == "MIXMONITOR_FILENAME":
+            if value and call.record.recording_file is None:
+                call.record.recording_file = value
+        elif event.get("Uniqueid") == call.anchor:
+            call.outcome = value or None
+        return []
+
+    def _on_cdr(self, event: Event, now: datetime) -> list[DomainEvent]:
+        call = self._origins.get(event.get("UniqueID", ""))
+        entry = CdrEntry.from_event(event) if call is not None else None
+        if call is not None and entry is not None:
+            call.cdrs.append(entry)
+        return []
+
+    # -- dialling and queues -------------------------------------------------
+
+    def _on_dialbegin(self, event: Event, now: datetime) -> list[DomainEvent]:
+        started = self._start_by_dialling(event, now)
+        call, record = self._call_with_record(event)
+        target_id = event.get("DestUniqueid")
+        if record is None or not target_id or event.get("Uniqueid") != call.anchor or target_id in call.talkers:
+            return started  # not ours, the Originate's own dial, or a replay
+        target = parse_channel(event.get("DestChannel", ""))
+        external = self._is_external(target, event.get("DestContext", ""))
+        if not call.dialled and call.anchor == call.origin and record.direction is not Direction.INBOUND:
+            self._settle_direction(record, external, event.get("DialString", ""))
+        call.dialled = True
+        if external:
+            if call.manager is not None:
+                call.talkers[target_id] = call.manager
+            return started
+        if target is None:
+            return started
+        return started + self._ring(call, record, target_id, target.resource, event, now, queue=None)
+
+    def _settle_direction(self, record: CallRecord, external: bool, dial_string: str) -> None:
+        """A manager's first dial tells: a trunk is an outbound call (to the number dialled), a manager internal."""
+        record.direction = Direction.OUTBOUND if external else Direction.INTERNAL
+        dialled = dialled_resource(dial_string)
+        number = normalize_phone(dialled, self.config.region) if external else None
+        if number is not None:  # more exact than the extension typed, which may carry an outside-line prefix
+            record.callee_raw, record.callee_number = dialled, number
+
+    def _start_by_dialling(self, event: Event, now: datetime) -> list[DomainEvent]:
+        """A manager's phone called up by AMI Originate (click-to-call) never rings in: its dial starts the call."""
+        call = self._calls.get(event.get("Linkedid", ""))
+        if call is None or call.origin is not None or event.get("Uniqueid") not in call.live:
+            return []
+        return self._start(call, event, now)
+
+    def _on_dialend(self, event: Event, now: datetime) -> list[DomainEvent]:
+        call, record = self._call_with_record(event)
+        if record is None:
+            return []
+        status = event.get("DialStatus", "")
+        if event.get("Uniqueid") == call.anchor and status:
+            call.outcome = status
+        leg = call.legs.get(event.get("DestUniqueid", ""))
+        result = LEG_RESULTS.get(status)
+        if leg is not None and result is not None:
+            _close_leg(leg, result, event_time(event, now))
+        return []
+
+    def _on_queuecallerjoin(self, event: Event, now: datetime) -> list[DomainEvent]:
+        call, record = self._call_with_record(event)
+        if record is not None and event.get("Uniqueid") == call.anchor:
+            record.queue = event.get("Queue") or record.queue
+        return []
+
+    def _on_queuecallerabandon(self, event: Event, now: datetime) -> list[DomainEvent]:
+        # Sent on a queue timeout too; a QUEUESTATUS=TIMEOUT after it overrides it.
+        call, record = self._call_with_record(event)
+        if record is not None and event.get("Uniqueid") == call.anchor:
+            call.outcome = QUEUE_ABANDON
+        return []
+
+    def _on_agentcalled(self, event: Event, now: datetime) -> list[DomainEvent]:
+        call, record = self._call_with_record(event)
+        target_id = event.get("DestUniqueid")
+        if record is None or not target_id or event.get("Uniqueid") != call.anchor:
+            return []
+        queue = event.get("Queue") or None
+        leg = call.legs.get(target_id)
+        if leg is not None:  # its DialBegin came first, or a replay
+            leg.queue = leg.queue or queue
+            return []
+        member = parse_channel(event.get("Interface", ""))
+        if member is None:
+            return []
+        return self._ring(call, record, target_id, member.resource, event, now, queue)
+
+    def _on_agentringnoanswer(self, event: Event, now: datetime) -> list[DomainEvent]:
+        call, record = self._call_with_record(event)
+        leg = call.legs.get(event.get("DestUniqueid", "")) if record is not None else None
+        if leg is not None:
+            _close_leg(leg, LegResult.NOANSWER, event_time(event, now))
+        return []
+
+    def _on_agentconnect(self, event: Event, now: datetime) -> list[DomainEvent]:
+        call, record = self._call_with_record(event)
+        leg = call.legs.get(event.get("DestUniqueid", "")) if record is not None else None
+        if record is None or leg is None:
+            return []
+        at = event_time(event, now)
+        _close_leg(leg, LegResult.ANSWERED, at)
+        return self._answer(record, leg.extension, at)
+
+    # -- bridges and transfers -----------------------------------------------
+
+    def _on_bridgeenter(self, event: Event, now: datetime) -> list[DomainEvent]:
+        call, record = self._call_with_record(event)
+        bridge, uniqueid = event.get("BridgeUniqueid"), event.get("Uniqueid", "")
+        if record is None or not bridge or uniqueid not in call.live:
+            return []
+        members = call.bridges.setdefault(bridge, set())
+        members.add(uniqueid)
+        if call.anchor not in members:
+            return []
+        # prefer the channel that just came in: after a transfer the bridge may hold an old talker too
+        talker = next((m for m in (uniqueid, *members) if m != call.anchor and m in call.talkers), None)
+        if talker is None:
+            return []
+        at = event_time(event, now)
+        leg = call.legs.get(talker)
+        if leg is not None:
+            _close_leg(leg, LegResult.ANSWERED, at)
+        return self._answer(record, call.talkers[talker], at)
+
+    def _on_bridgeleave(self, event: Event, now: datetime) -> list[DomainEvent]:
+        call = self._calls.get(event.get("Linkedid", ""))
+        bridge = event.get("BridgeUniqueid", "")
+        members = call.bridges.get(bridge) if call is not None else None
+        if call is not None and members is not None:
+            members.discard(event.get("Uniqueid", ""))
+            if not members:
+                del call.bridges[bridge]
+        return []
+
+    def _on_blindtransfer(self, event: Event, now: datetime) -> list[DomainEvent]:
+        """The transferee goes on to dial the target itself: managers now talk with it."""
+        call = self._calls.get(event.get("TransfereeLinkedid", ""))
+        transferee = event.get("TransfereeUniqueid", "")
+        if call is not None and event.get("Result", SUCCESS) == SUCCESS and transferee in call.live:
+            call.anchor = transferee
+        return []
+
+    def _on_attendedtransfer(self, event: Event, now: datetime) -> list[DomainEvent]:
+        """The transferee is joined with the consulted manager, whose channel belongs to another call."""
+        call = self._calls.get(event.get("TransfereeLinkedid", ""))
+        target = parse_channel(event.get("TransferTargetChannel", ""))
+        if call is None or call.record is None or target is None or event.get("Result", SUCCESS) != SUCCESS:
+            return []
+        return self._answer(call.record, target.resource, event_time(event, now))
+
+    # -- building the record ---------------------------------------------------
+
+    def _start_if_origin(self, call: _Call, event: Event, now: datetime) -> list[DomainEvent]:
+        """The first channel ringing in a trunk or agent context starts the call."""
+        if call.origin is not None or event.get("ChannelState") != RING_STATE:
+            return []
+        return self._start(call, event, now)
+
+    def _start(self, call: _Call, event: Event, now: datetime) -> list[DomainEvent]:
+        context = event.get("Context", "")
+        inbound = context in self.config.trunk_contexts
+        if not inbound and context not in self.config.agent_contexts:
+            return []
+        uniqueid, exten = event.get("Uniqueid", ""), event.get("Exten", "")
+        record = CallRecord(
+            linkedid=call.linkedid,
+            direction=Direction.INBOUND,
+            started_at=event_time(event, now),
+            channels=list(call.names.values()),
+        )
+        self._set_caller(record, event)
+        if inbound:
+            record.did = exten or None
+        else:  # until it dials: a phone number is an outbound call, anything else an extension
+            record.callee_raw = exten
+            record.callee_number = normalize_phone(exten, self.config.region)
+            record.direction = Direction.OUTBOUND if record.callee_number else Direction.INTERNAL
+            own = parse_channel(call.names.get(uniqueid, ""))
+            call.manager = own.resource if own is not None else record.caller_raw
+        call.record, call.origin, call.anchor = record, uniqueid, uniqueid
+        self._origins[uniqueid] = call
+        return [_announce(CALL_STARTED, record)]
+
+    def _set_caller(self, record: CallRecord, event: Event) -> None:
+        record.caller_raw = event.get("CallerIDNum", "")
+        record.caller_number = normalize_phone(record.caller_raw, self.config.region)
+        name = event.get("CallerIDName", "")
+        record.caller_name = "" if name in UNKNOWN_NAMES else name
+
+    def _ring(
+        self, call: _Call, record: CallRecord, target_id: str, extension: str, event: Event, now: datetime,
+        queue: str | None,
+    ) -> list[DomainEvent]:
+        leg = CallLeg(extension, event.get("DestChannel", ""), event_time(event, now), queue=queue)
+        call.legs[target_id] = leg
+        call.talkers[target_id] = extension
+        record.legs.append(leg)
+        return [_announce(CALL_RINGING, record)]
+
+    def _answer(self, record: CallRecord, extension: str, at: datetime) -> list[DomainEvent]:
+        """A manager talks with the call; the first time, it is answered."""
+        record.answered_by = extension
+        if record.answered_at is not None:
+            return []
+        record.answered_at = at
+        return [_announce(CALL_ANSWERED, record)]
+
+    def _is_external(self, target: ChannelName | None, context: str) -> bool:
+        """A dial target outside the office: a trunk, or a Local channel into a non-agent context."""
+        if target is not None and target.context is not None:
+            return target.context not in self.config.agent_contexts
+        return context in self.config.trunk_contexts
+
+    def _call_with_record(self, event: Event) -> tuple[_Call, CallRecord] | tuple[None, None]:
+        call = self._calls.get(event.get("Linkedid", ""))
+        if call is None or call.record is None:
+            return None, None
+        return call, call.record
+
+    # -- the end -------------------------------------------------------------------
+
+    def _finish(
+        self, call: _Call, ended_at: datetime, unknown_outcome: Disposition = Disposition.ABANDONED
+    ) -> list[DomainEvent]:
+        record = call.record
+        assert record is not None
+        record.ended_at = ended_at
+        for leg in record.legs:
+            if leg.result is LegResult.RINGING:
+                leg.result = LegResult.CANCEL
+            if leg.ended_at is None:
+                leg.ended_at = ended_at
+        record.disposition = _disposition(record, call.outcome, unknown_outcome)
+        reconcile(record, call.cdrs)
+        self._forget(call)
+        events = [_announce(CALL_ENDED, record)]
+        if record.recording_file:
+            events.append(_announce(RECORDING_READY, record))
+        return events
+
+    def _forget(self, call: _Call) -> None:
+        self._calls.pop(call.linkedid, None)
+        self._ending.pop(call.linkedid, None)
+        if call.origin is not None:
+            self._origins.pop(call.origin, None)
+        self._finished[call.linkedid] = None
+        if len(self._finished) > RECENTLY_FINISHED:
+            del self._finished[next(iter(self._finished))]
+
+
+def _disposition(record: CallRecord, outcome: str | None, unknown_outcome: Disposition) -> Disposition:
+    if record.answered_by is not None:
+        return Disposition.ANSWERED
+    results = {leg.result for leg in record.legs}
+    if results == {LegResult.BUSY}:
+        return Disposition.BUSY
+    if results == {LegResult.FAILED}:
+        return Disposition.FAILED
+    return OUTCOMES.get(outcome or "", unknown_outcome)
+
+
+def _close_leg(leg: CallLeg, result: LegResult, at: datetime) -> None:
+    """Record how a ringing leg ended; the first word is final (a NOANSWER is later CANCELled too)."""
+    if leg.result is not LegResult.RINGING:
+        return
+    leg.result = result
+    if result is LegResult.ANSWERED:
+        leg.answered_at = at
+    else:
+        leg.ended_at = at
+
+
+def _announce(name: str, record: CallRecord) -> DomainEvent:
+    return DomainEvent(name, _snapshot(record))
+
+
+def _snapshot(record: CallRecord) -> CallRecord:
+    """A copy that later events cannot change under a subscriber."""
+    return replace(record, legs=[replace(leg) for leg in record.legs], channels=list(record.channels))
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
