@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     ami_secret: str = Field(default="", description="Empty: the demo generates one for its simulator.")
     ami_ping_interval: float = 10.0
     ami_ping_timeout: float = 5.0
+    ami_reconnect_initial: float = Field(default=0.5, description="First reconnect delay; doubles up to the max.")
+    ami_reconnect_max: float = 30.0
 
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
@@ -58,6 +60,11 @@ class Settings(BaseSettings):
     agent_contexts: list[str] = ["sim-agent"]
     phone_region: str = "RU"
     cdr_linger_seconds: float = 5.0
+
+    simulator_audio_dir: Path = Field(
+        default=Path("../shared/corpus/calls"),
+        description="Corpus calls (stereo WAV) the simulator plays; missing files give silent recordings.",
+    )
 
     log_level: str = "INFO"
 

@@ -11,8 +11,10 @@ import socket
 import pytest
 from sqlalchemy import text
 
+from callcenter.config import Settings
 from storage.cache import create_redis
 from storage.db import create_engine, migrate, session_factory
+from tests.support.shared import CORPUS
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -70,3 +72,22 @@ async def redis(request):
     yield client
     await client.flushdb()
     await client.aclose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def settings(database_url, engine, tmp_path) -> Settings:
+    """Backend settings on a migrated test database, free ports and a short CDR wait."""
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        http_port=free_port(),
+        agi_port=0,
+        simulator_audio_dir=CORPUS,
+        cdr_linger_seconds=1.0,
+    )

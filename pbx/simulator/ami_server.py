@@ -18,9 +18,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
-from panoramisk.message import Message
-
-from pbx.ami.framing import AmiFrameDecoder, parse_headers
+from pbx.ami.framing import AmiFrameDecoder, AmiMessage, parse_headers
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +52,14 @@ def with_action_id(message: dict[str, str], action_id: str) -> dict[str, str]:
 class ActionDecoder(AmiFrameDecoder):
     """Frames client actions: any block of headers, not only Event/Response."""
 
-    def _parse(self, raw: bytes) -> Message | None:
+    def _parse(self, raw: bytes) -> AmiMessage | None:
         headers = parse_headers(raw.decode("utf-8", "replace"))
         if not headers:
             if raw.strip():
                 self.stats.problem("malformed", repr(raw[:80]))
             return None
         self.stats.messages += 1
-        return Message(headers)
+        return AmiMessage(headers)
 
 
 class AmiSession:
@@ -202,7 +200,7 @@ class AmiServer:
             writer.close()
             log.info("AMI client gone: %s", session.peer)
 
-    async def _handle(self, session: AmiSession, action: Message) -> None:
+    async def _handle(self, session: AmiSession, action: AmiMessage) -> None:
         if self.stalled:
             log.debug("stalled: dropping %r", action)
             return

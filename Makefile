@@ -1,0 +1,24 @@
+# The two commands of the README's quick start: `make run` and `make test`.
+# Both create the virtual environment in .venv and install the project first.
+
+VENV ?= .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench install
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/callcenter demo
+
+test: $(STAMP)
+	$(VENV)/bin/pytest -q
+
+bench: $(STAMP)
+	$(VENV)/bin/python -m bench.ami_throughput

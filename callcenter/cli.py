@@ -1,0 +1,102 @@
+"""The ``callcenter`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import click
+
+from callcenter.config import Settings
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj
+
+
+@click.group()
+@click.option("--log-level", default=None, help="Overrides CALLCENTER_LOG_LEVEL.")
+@click.pass_context
+def main(ctx: click.Context, log_level: str | None) -> None:
+    """Call-center backend beside Asterisk."""
+    settings = Settings()
+    logging.basicConfig(
+        level=(log_level or settings.log_level).upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    ctx.obj = settings
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    from storage.db import migrate
+
+    asyncio.run(_with_engine(_settings(ctx), lambda engine: migrate(engine, revision)))
+    click.echo(f"database at {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@click.pass_context
+def db_downgrade(ctx: click.Context, revision: str) -> None:
+    """Revert migrations down to REVISION (``base`` empties the schema)."""
+    from storage.db import downgrade
+
+    asyncio.run(_with_engine(_settings(ctx), lambda engine: downgrade(engine, revision)))
+    click.echo(f"database at {revision}")
+
+
+async def _with_engine(settings: Settings, action) -> None:
+    from storage.db import create_engine
+
+    engine = create_engine(settings.effective_database_url)
+    try:
+        await action(engine)
+    finally:
+        await engine.dispose()
+
+
+@main.command()
+@click.pass_context
+def serve(ctx: click.Context) -> None:
+    """Run the backend against the configured Asterisk until interrupted."""
+    from callcenter.runner import run_backend
+
+    settings = _settings(ctx)
+    if not settings.ami_secret:
+        raise click.UsageError("set CALLCENTER_AMI_SECRET to the secret of the AMI user in manager.conf")
+    asyncio.run(run_backend(settings))
+
+
+@main.command()
+@click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Scenario file (default: the bundled demo).")
+@click.option("--speed", type=float, default=1.0, show_default=True, help="Time factor: 10 plays a 20 s ring in 2 s.")
+@click.option("--once", is_flag=True, help="Exit when the scenario's calls have ended and their cards are stored.")
+@click.pass_context
+def demo(ctx: click.Context, scenario: Path | None, speed: float, once: bool) -> None:
+    """Run the PBX simulator and the backend together, placing the scenario's calls."""
+    from callcenter.demo import run_demo
+
+    asyncio.run(run_demo(_settings(ctx), scenario, speed=speed, once=once))
+
+
+@main.command()
+@click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+@click.option("--speed", type=float, default=1.0, show_default=True)
+@click.pass_context
+def simulate(ctx: click.Context, scenario: Path | None, speed: float) -> None:
+    """Run only the PBX simulator on the configured AMI port, for a backend to connect to."""
+    from callcenter.demo import run_simulator
+
+    asyncio.run(run_simulator(_settings(ctx), scenario, speed=speed))

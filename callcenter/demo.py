@@ -1,0 +1,120 @@
+"""The demo: the PBX simulator and the backend on one machine, over real AMI
+and FastAGI on loopback, with each call card printed as it is stored."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from pathlib import Path
+
+from rich.console import Console
+
+from callcenter.app import Services
+from callcenter.bus import CALL_ENDED, DomainEvent
+from callcenter.config import Settings
+from callcenter.runner import backend
+from pbx.simulator.ami_server import AmiServer
+from pbx.simulator.scenario import Scenario, load_scenario
+from pbx.simulator.simulator import Simulator
+from pbx.tracker.model import CallRecord
+
+DEMO_SCENARIO = "demo"
+console = Console()
+
+
+def pbx_spool(settings: Settings) -> Path:
+    """Where the simulated Asterisk writes its MixMonitor files."""
+    return settings.data_dir / "pbx-spool"
+
+
+async def run_demo(settings: Settings, scenario_path: Path | None, *, speed: float, once: bool) -> None:
+    scenario = load_scenario(scenario_path or DEMO_SCENARIO)
+    secret = settings.ami_secret or secrets.token_urlsafe(18)
+    ami = AmiServer(username=settings.ami_username, secret=secret)
+    ami_port = await ami.start(settings.ami_host, 0)
+    settings = settings.model_copy(update={"ami_port": ami_port, "ami_secret": secret, "agi_port": 0})
+    simulator: Simulator | None = None
+
+    async def start_simulator(services: Services) -> None:
+        nonlocal simulator
+        simulator = Simulator(
+            ami, settings.agi_host, services.agi_port, pbx_spool(settings), settings.simulator_audio_dir, speed
+        )
+
+    try:
+        async with backend(settings, before_ami=start_simulator) as services:
+            stored = _print_cards(services)
+            console.print(
+                f"[bold]callcenter demo[/]: simulated Asterisk AMI on {settings.ami_host}:{ami_port}, "
+                f"FastAGI on {settings.agi_host}:{services.agi_port}, "
+                f"HTTP on http://{settings.http_host}:{settings.http_port}, "
+                f"database {settings.effective_database_url}"
+            )
+            await services.connector.connected.wait()
+            assert simulator is not None
+            linkedids = await _play(simulator, scenario)
+            await _until_stored(stored, linkedids, timeout=settings.cdr_linger_seconds + 10)
+            console.print(f"{len(linkedids)} calls placed and stored.")
+            if not once:
+                console.print("Running; Ctrl-C stops.")
+                await asyncio.Event().wait()
+    finally:
+        if simulator is not None:
+            await simulator.close()
+        await ami.stop()
+
+
+async def run_simulator(settings: Settings, scenario_path: Path | None, *, speed: float) -> None:
+    """The simulator alone on the configured AMI port, playing the scenario against the configured FastAGI."""
+    if not settings.ami_secret:
+        raise SystemExit("set CALLCENTER_AMI_SECRET: the secret backends must log in with")
+    ami = AmiServer(username=settings.ami_username, secret=settings.ami_secret)
+    await ami.start(settings.ami_host, settings.ami_port)
+    simulator = Simulator(
+        ami, settings.agi_host, settings.agi_port, pbx_spool(settings), settings.simulator_audio_dir, speed
+    )
+    console.print(f"simulated Asterisk AMI on {settings.ami_host}:{settings.ami_port}")
+    try:
+        await _play(simulator, load_scenario(scenario_path or DEMO_SCENARIO))
+        await asyncio.Event().wait()
+    finally:
+        await simulator.close()
+        await ami.stop()
+
+
+async def _play(simulator: Simulator, scenario: Scenario) -> list[str]:
+    with console.status(f"placing {len(scenario.calls)} scenario calls"):
+        return await simulator.run_scenario(scenario)
+
+
+def _print_cards(services: Services) -> set[str]:
+    """Print each call card once stored; return the live set of stored linkedids."""
+    stored: set[str] = set()
+
+    async def show(event: DomainEvent) -> None:
+        record: CallRecord = event.payload
+        stored.add(record.linkedid)
+        console.print(_describe(record))
+
+    services.bus.subscribe(CALL_ENDED, show)
+    return stored
+
+
+def _describe(record: CallRecord) -> str:
+    caller = record.caller_number or "unknown number"
+    name = f" ({record.caller_name})" if record.caller_name and record.caller_name != "<unknown>" else ""
+    rung = ", ".join(record.rung) or "nobody"
+    answered = f"answered by {record.answered_by}" if record.answered_by else "not answered"
+    wait = f"{record.wait_seconds:.0f}" if record.wait_seconds is not None else "?"
+    return (
+        f"[cyan]{record.linkedid}[/] {record.direction} {caller}{name} → DID {record.did}: "
+        f"rang {rung}; {answered}; [bold]{record.disposition}[/] "
+        f"wait {wait} s, talk {record.talk_seconds:.0f} s"
+        + (f"; recording {record.recording_file}" if record.recording_file else "")
+    )
+
+
+async def _until_stored(stored: set[str], linkedids: list[str], timeout: float) -> None:
+    async with asyncio.timeout(timeout):
+        while not set(linkedids) <= stored:
+            await asyncio.sleep(0.1)

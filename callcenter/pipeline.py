@@ -1,0 +1,42 @@
+"""AMI events in, domain events out.
+
+The connector hands every event here in arrival order; the tracker folds it
+into its calls and whatever it announces is published on the bus before the
+next event is taken. After a (re)connect the live channel list closes calls
+that ended while we were away, and a periodic tick finalises calls whose CDR
+never came.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+
+from callcenter.bus import EventBus
+from callcenter.clock import Clock
+from pbx.tracker.tracker import CallTracker
+
+log = logging.getLogger(__name__)
+
+
+class CallPipeline:
+    def __init__(self, tracker: CallTracker, bus: EventBus, clock: Clock) -> None:
+        self.tracker = tracker
+        self._bus = bus
+        self._clock = clock
+
+    async def on_event(self, message: Mapping[str, str]) -> None:
+        await self._bus.publish_all(self.tracker.handle(message, self._clock.now()))
+
+    async def on_connected(self, channels: list[Mapping[str, str]]) -> None:
+        live = {channel.get("Uniqueid", "") for channel in channels}
+        closed = self.tracker.resync(live, self._clock.now())
+        if closed:
+            log.info("resync: %d domain event(s) for calls that ended while AMI was down", len(closed))
+        await self._bus.publish_all(closed)
+
+    async def expire_forever(self, interval: float = 1.0) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await self._bus.publish_all(self.tracker.expire(self._clock.now()))

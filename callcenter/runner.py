@@ -1,0 +1,44 @@
+"""Running the backend: services plus the HTTP server, until cancelled."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from aiohttp import web
+
+from callcenter.app import Services
+from callcenter.config import Settings
+from server import create_app
+
+log = logging.getLogger(__name__)
+BeforeAmi = Callable[[Services], Awaitable[None]]
+
+
+@contextlib.asynccontextmanager
+async def backend(settings: Settings, before_ami: BeforeAmi | None = None) -> AsyncIterator[Services]:
+    """Services started and the HTTP server listening; all stopped on exit.
+
+    ``before_ami`` runs once FastAGI listens and before AMI connects (the demo
+    starts its simulator there, since it needs the FastAGI port)."""
+    services = await Services.create(settings)
+    runner = web.AppRunner(create_app(services))
+    await runner.setup()
+    try:
+        await services.start_agi()
+        if before_ami is not None:
+            await before_ami(services)
+        await services.start_ami()
+        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+        log.info("HTTP on http://%s:%d", settings.http_host, settings.http_port)
+        yield services
+    finally:
+        await runner.cleanup()
+        await services.stop()
+
+
+async def run_backend(settings: Settings) -> None:
+    async with backend(settings):
+        await asyncio.Event().wait()

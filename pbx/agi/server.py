@@ -1,0 +1,183 @@
+"""A FastAGI server that answers Asterisk's routing question.
+
+Asterisk connects, sends its ``agi_*`` environment (``key: value`` lines, then
+a blank line) and waits for commands. The server asks ``decide`` for channel
+variables, sends one ``SET VARIABLE`` per variable plus ``ROUTE_DECIDED_BY``,
+reading Asterisk's ``200 result=1`` after each, and hangs up. If ``decide``
+fails or is late, no command is sent: ``ROUTE_TARGET`` stays empty and the
+dialplan routes to the default queue. Bad peers are logged and dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+DECIDED_BY = "callcenter"
+VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+SESSION_ENDING_REPLIES = ("HANGUP", "510", "520")
+
+
+@dataclass(frozen=True)
+class AgiRequest:
+    """One routing request: the fields routing needs and the whole environment."""
+
+    script: str  # the path of the agi:// URL, e.g. "route"
+    channel: str
+    uniqueid: str
+    callerid: str
+    calleridname: str
+    extension: str  # the DID the call came in on
+    context: str
+    env: Mapping[str, str]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> AgiRequest:
+        def field(name: str) -> str:
+            return env.get(f"agi_{name}", "")
+
+        return cls(
+            script=field("network_script"),
+            channel=field("channel"),
+            uniqueid=field("uniqueid"),
+            callerid=field("callerid"),
+            calleridname=field("calleridname"),
+            extension=field("extension"),
+            context=field("context"),
+            env=dict(env),
+        )
+
+
+Decide = Callable[[AgiRequest], Awaitable[Mapping[str, str]]]
+
+
+class AgiProtocolError(Exception):
+    """The peer did not speak AGI."""
+
+
+def set_variable_command(name: str, value: str) -> str:
+    """``SET VARIABLE name "value"`` escaped for Asterisk's AGI argument parser."""
+    if not VARIABLE_NAME.fullmatch(name):
+        raise ValueError(f"not a channel variable name: {name!r}")
+    escaped = CONTROL_CHARACTERS.sub("", value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'SET VARIABLE {name} "{escaped}"'
+
+
+class FastAgiServer:
+    """Serves ``agi://host:port/<script>`` requests with ``decide``."""
+
+    def __init__(
+        self,
+        decide: Decide,
+        *,
+        read_timeout: float = 2.0,
+        max_header_bytes: int = 16384,
+        decide_timeout: float = 0.3,
+    ) -> None:
+        self.decide = decide
+        self.read_timeout = read_timeout
+        self.max_header_bytes = max_header_bytes
+        self.decide_timeout = decide_timeout
+        self._server: asyncio.Server | None = None
+        self._session_tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        """Listen; return the bound port."""
+        self._server = await asyncio.start_server(self._serve, host, port, limit=self.max_header_bytes)
+        return self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.close()
+        for task in self._session_tasks:
+            task.cancel()
+        await asyncio.gather(*self._session_tasks, return_exceptions=True)
+        await self._server.wait_closed()
+        self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._session_tasks.add(task)
+        peer = writer.get_extra_info("peername")
+        try:
+            request = AgiRequest.from_env(await self._read_env(reader))
+            for command in await self._commands(request):
+                if not await self._execute(command, reader, writer):
+                    break
+        except AgiProtocolError as exc:
+            log.warning("FastAGI %s: %s; dropped", peer, exc)
+        except TimeoutError:
+            log.warning("FastAGI %s: nothing within %.1f s; dropped", peer, self.read_timeout)
+        except ConnectionError as exc:
+            log.info("FastAGI %s: %s", peer, exc)
+        except asyncio.CancelledError:
+            pass  # stop(); asyncio's stream machinery would log a cancelled task as an error
+        except Exception:
+            log.exception("FastAGI session %s failed", peer)
+        finally:
+            self._session_tasks.discard(task)
+            writer.close()
+
+    async def _read_env(self, reader: asyncio.StreamReader) -> dict[str, str]:
+        """The ``agi_*`` header block, within ``read_timeout`` and ``max_header_bytes``."""
+        env: dict[str, str] = {}
+        size = 0
+        async with asyncio.timeout(self.read_timeout):
+            while True:
+                line = await read_line(reader)
+                size += len(line)
+                if size > self.max_header_bytes:
+                    raise AgiProtocolError(f"headers over {self.max_header_bytes} bytes")
+                if not line.endswith(b"\n"):
+                    raise AgiProtocolError("closed before the end of the headers")
+                text = line.decode("utf-8", "replace").rstrip("\r\n")
+                if not text:
+                    if not env:
+                        raise AgiProtocolError("no AGI headers")
+                    return env
+                key, sep, value = text.partition(":")
+                if not sep or not key.startswith("agi_"):
+                    raise AgiProtocolError(f"not an AGI header: {text[:80]!r}")
+                env[key] = value.removeprefix(" ")
+
+    async def _commands(self, request: AgiRequest) -> list[str]:
+        """The commands for ``decide``'s answer; none if it fails or is late."""
+        try:
+            async with asyncio.timeout(self.decide_timeout):
+                variables = await self.decide(request)
+            variables = {**variables, "ROUTE_DECIDED_BY": DECIDED_BY}
+            return [set_variable_command(name, value) for name, value in variables.items()]
+        except TimeoutError:
+            log.warning("routing %s took over %.2f s; leaving it to the dialplan", request.channel, self.decide_timeout)
+        except Exception:
+            log.exception("routing %s failed; leaving it to the dialplan", request.channel)
+        return []
+
+    async def _execute(self, command: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        """Send one command; True if Asterisk accepted it and the session goes on."""
+        writer.write(command.encode() + b"\n")
+        async with asyncio.timeout(self.read_timeout):
+            reply = (await read_line(reader)).decode("utf-8", "replace").strip()
+        if reply.startswith("200"):
+            return True
+        if not reply or reply.startswith(SESSION_ENDING_REPLIES):
+            log.info("FastAGI: %r after %r; ending the session", reply or "EOF", command)
+        else:
+            log.warning("FastAGI: unexpected reply %r to %r; ending the session", reply, command)
+        return False
+
+
+async def read_line(reader: asyncio.StreamReader) -> bytes:
+    """One line; AgiProtocolError if it is longer than the reader's limit."""
+    try:
+        return await reader.readline()
+    except ValueError as exc:
+        raise AgiProtocolError(f"line too long: {exc}") from None
