@@ -1,10 +1,8 @@
-"""Stand-ins for running the simulator without a network: an event log and a fixed-answer FastAGI."""
+"""For running the simulator in tests: an event log instead of an AMI server, and a fixed-answer FastAGI."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
+from pbx.agi.server import AgiRequest, FastAgiServer
 from pbx.simulator.simulator import ActionHandler
 
 
@@ -25,31 +23,14 @@ class EventLog:
         return await self.actions[name](None, {"Action": name, **headers})
 
 
-class StaticRouteAgi:
-    """A FastAGI server that routes every call to one target, as the captures' fastagi_route.py did."""
+class StaticRouteAgi(FastAgiServer):
+    """The project's FastAGI server answering every call with one target, keeping each request's environment."""
 
     def __init__(self, target: str) -> None:
-        self.target = target
         self.requests: list[dict[str, str]] = []
-        self._server: asyncio.Server | None = None
 
-    async def start(self, host: str = "127.0.0.1") -> int:
-        self._server = await asyncio.start_server(self._serve, host, 0)
-        return self._server.sockets[0].getsockname()[1]
+        async def decide(request: AgiRequest) -> dict[str, str]:
+            self.requests.append(dict(request.env))
+            return {"ROUTE_TARGET": target}
 
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        env: dict[str, Any] = {}
-        while (line := (await reader.readline()).decode().rstrip("\n")):
-            key, _, value = line.partition(": ")
-            env[key] = value
-        self.requests.append(env)
-        for command in (f'SET VARIABLE ROUTE_TARGET "{self.target}"', 'SET VARIABLE ROUTE_DECIDED_BY "fastagi_route.py"'):
-            writer.write(f"{command}\n".encode())
-            await writer.drain()
-            await reader.readline()
-        writer.close()
+        super().__init__(decide)
