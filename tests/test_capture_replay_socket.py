@@ -15,16 +15,10 @@ from callcenter.runner import backend
 from pbx.simulator.ami_server import AmiServer
 from storage.models import Call
 from tests.pbx.test_tracker_captures import CARDS
+from tests.support.ami import no_channels
 from tests.support.shared import CAPTURES
 
 LOGIN_REPLY_END = b"Authentication accepted\r\n\r\n"
-
-
-async def no_channels(_session, _headers):
-    return [
-        {"Response": "Success", "EventList": "start", "Message": "Channels will follow"},
-        {"Event": "CoreShowChannelsComplete", "EventList": "Complete", "ListItems": "0"},
-    ]
 
 
 def after_login(capture: bytes) -> bytes:

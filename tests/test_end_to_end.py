@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -17,6 +18,7 @@ from pbx.simulator.ami_server import AmiServer
 from pbx.simulator.scenario import CallSpec
 from pbx.simulator.simulator import Simulator
 from storage.models import Call
+from tests.support.ami import no_channels
 from tests.support.shared import CORPUS
 
 SPEED = 20.0
@@ -103,3 +105,23 @@ async def test_calls_that_end_during_an_ami_outage_are_closed_on_reconnect(setti
     assert (stored["79160000001"].disposition, stored["79160000001"].answered_by_extension) == ("answered", "101")
     assert (stored["79160000002"].disposition, stored["79160000002"].answered_by_extension) == ("missed", None)
     assert stored["79160000002"].ended_at is not None
+
+
+async def test_health_reports_the_ami_link(settings):
+    ami = AmiServer(username=settings.ami_username, secret="s3cret")
+    ami.register_action("CoreShowChannels", no_channels)
+    settings = settings.model_copy(update={"ami_secret": "s3cret", "ami_port": await ami.start()})
+    try:
+        async with backend(settings) as services, aiohttp.ClientSession() as http:
+            url = f"http://{settings.http_host}:{settings.http_port}/health"
+            await asyncio.wait_for(services.connector.connected.wait(), 5)
+            async with http.get(url) as response:
+                assert (response.status, await response.json()) == (200, {"status": "ok", "ami_connected": True})
+            await ami.stop()
+            async with asyncio.timeout(5):
+                while services.ami_connected:
+                    await asyncio.sleep(0.05)
+            async with http.get(url) as response:
+                assert (await response.json())["ami_connected"] is False
+    finally:
+        await ami.stop()
