@@ -88,7 +88,7 @@ def demo(ctx: click.Context, scenario: Path | None, speed: float, once: bool) ->
     """Run the PBX simulator and the backend together, placing the scenario's calls."""
     from callcenter.demo import run_demo
 
-    asyncio.run(run_demo(_settings(ctx), scenario, speed=speed, once=once))
+    asyncio.run(run_demo(_settings(ctx), _scenario(scenario), speed=speed, once=once))
 
 
 @main.command()
@@ -99,4 +99,17 @@ def simulate(ctx: click.Context, scenario: Path | None, speed: float) -> None:
     """Run only the PBX simulator on the configured AMI port, for a backend to connect to."""
     from callcenter.demo import run_simulator
 
-    asyncio.run(run_simulator(_settings(ctx), scenario, speed=speed))
+    settings = _settings(ctx)
+    if not settings.ami_secret:
+        raise click.UsageError("set CALLCENTER_AMI_SECRET to the secret backends must log in with")
+    asyncio.run(run_simulator(settings, _scenario(scenario), speed=speed))
+
+
+def _scenario(path: Path | None):
+    """The scenario file, or the bundled demo; a bad file is a clear error, not a traceback."""
+    from pbx.simulator.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(path or "demo")
+    except ScenarioError as error:
+        raise click.ClickException(str(error)) from error

@@ -14,11 +14,10 @@ from callcenter.bus import CALL_ENDED, DomainEvent
 from callcenter.config import Settings
 from callcenter.runner import backend
 from pbx.simulator.ami_server import AmiServer
-from pbx.simulator.scenario import Scenario, load_scenario
+from pbx.simulator.scenario import Scenario
 from pbx.simulator.simulator import Simulator
 from pbx.tracker.model import CallRecord
 
-DEMO_SCENARIO = "demo"
 console = Console()
 
 
@@ -27,8 +26,7 @@ def pbx_spool(settings: Settings) -> Path:
     return settings.data_dir / "pbx-spool"
 
 
-async def run_demo(settings: Settings, scenario_path: Path | None, *, speed: float, once: bool) -> None:
-    scenario = load_scenario(scenario_path or DEMO_SCENARIO)
+async def run_demo(settings: Settings, scenario: Scenario, *, speed: float, once: bool) -> None:
     secret = settings.ami_secret or secrets.token_urlsafe(18)
     ami = AmiServer(username=settings.ami_username, secret=secret)
     ami_port = await ami.start(settings.ami_host, 0)
@@ -64,10 +62,8 @@ async def run_demo(settings: Settings, scenario_path: Path | None, *, speed: flo
         await ami.stop()
 
 
-async def run_simulator(settings: Settings, scenario_path: Path | None, *, speed: float) -> None:
+async def run_simulator(settings: Settings, scenario: Scenario, *, speed: float) -> None:
     """The simulator alone on the configured AMI port, playing the scenario against the configured FastAGI."""
-    if not settings.ami_secret:
-        raise SystemExit("set CALLCENTER_AMI_SECRET: the secret backends must log in with")
     ami = AmiServer(username=settings.ami_username, secret=settings.ami_secret)
     await ami.start(settings.ami_host, settings.ami_port)
     simulator = Simulator(
@@ -75,7 +71,7 @@ async def run_simulator(settings: Settings, scenario_path: Path | None, *, speed
     )
     console.print(f"simulated Asterisk AMI on {settings.ami_host}:{settings.ami_port}")
     try:
-        await _play(simulator, load_scenario(scenario_path or DEMO_SCENARIO))
+        await _play(simulator, scenario)
         await asyncio.Event().wait()
     finally:
         await simulator.close()

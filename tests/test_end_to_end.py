@@ -15,7 +15,7 @@ from callcenter.bus import CALL_ANSWERED, CALL_RINGING
 from callcenter.demo import run_demo
 from callcenter.runner import backend
 from pbx.simulator.ami_server import AmiServer
-from pbx.simulator.scenario import CallSpec
+from pbx.simulator.scenario import CallSpec, load_scenario
 from pbx.simulator.simulator import Simulator
 from storage.models import Call
 from tests.support.ami import no_channels
@@ -32,7 +32,7 @@ async def cards(sessions) -> dict[str, Call]:
 
 
 async def test_demo_calls_become_call_cards(settings, sessions):
-    await asyncio.wait_for(run_demo(settings, None, speed=SPEED, once=True), timeout=60)
+    await asyncio.wait_for(run_demo(settings, load_scenario("demo"), speed=SPEED, once=True), timeout=60)
     stored = await cards(sessions)
     assert len(stored) == 5  # demo.yaml places five calls
 
