@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pbx.simulator.agi_client import ASTERISK_VERSION
 from pbx.simulator.ami_server import header
-from pbx.simulator.call import PSTN, InboundCall, OriginateRequest
+from pbx.simulator.call import PSTN, TRANSFER, InboundCall, OriginateRequest
 from pbx.simulator.channel import UNKNOWN, Channel, Party
 from pbx.simulator.events import CALL, event
 from pbx.simulator.recording import Monitor
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 Reply = list[dict[str, str]]
 ORIGINATE_CHANNEL = re.compile(rf"Local/(\d+)@{PSTN}")
+TRANSFER_EXTEN = re.compile(r"\d.+")  # _X. in [transfer]
 CALLERID = re.compile(r'^\s*(?:"?(?P<name>[^"<]*?)"?\s*)?<(?P<num>[^>]*)>\s*$')
 
 
@@ -85,7 +86,28 @@ class SimulatorActions:
         return success("Channel Hungup")
 
     async def redirect(self, session: Any, headers: dict[str, str]) -> Reply:
-        return error("Redirect: not simulated (the reference dialplan has no transfer flow)")
+        """Blind transfer from outside: the inbound ;2 channel, while it talks with a manager, to
+        ``transfer,<exten>,1`` (see ``pbx.simulator.call``). Replies and checks as manager.c's."""
+        for name in ("Channel", "Context", "Exten", "Priority"):
+            if not header(headers, name):
+                return error(f"{name} not specified")
+        context, exten, priority = header(headers, "Context"), header(headers, "Exten"), header(headers, "Priority")
+        if not priority.isdigit() or int(priority) < 1:
+            return error("Priority is invalid")
+        channel = self._channel(headers)
+        if channel is None:
+            return error("Channel specified does not exist")
+        if header(headers, "ExtraChannel"):
+            return error("Redirect: ExtraChannel is not simulated")
+        call = self._call_of(channel)
+        if call is None or channel is not call.inbound:
+            return error("Redirect: only the inbound ;2 channel is simulated")
+        if (context, int(priority)) != (TRANSFER, 1) or not TRANSFER_EXTEN.fullmatch(exten):
+            return error(f"Redirect: only {TRANSFER},<number>,1 is simulated")
+        problem = call.request_redirect(exten)
+        if problem is not None:
+            return error(problem)
+        return success("Redirect successful")
 
     async def getvar(self, session: Any, headers: dict[str, str]) -> Reply:
         name = header(headers, "Variable")

@@ -4,11 +4,25 @@ Event order follows the captures in /work/shared/asterisk/captures. Asterisk run
 a Local channel, the dialled legs and the device-state/queue-member updates on different threads,
 so their interleaving differs between runs (compare one-call.ami with agi-down-fallback.ami); where
 it does, the order chosen here is the one the captures show most often.
+
+Besides the reference dialplan the simulator plays one context the documented deployment adds for
+transfers made from outside (AMI ``Redirect`` of the inbound ``;2`` channel, e.g. by the web app)::
+
+    [transfer]
+    exten => _X.,1,Dial(Local/${EXTEN}@sim-agent,20)
+     same => n,Hangup()
+
+A Redirect of the inbound channel while it talks with a manager takes it out of the bridge
+(``BridgeLeave``); the old manager's Local pair, left alone, is hung up as the bridge dissolves
+(``BridgeLeave``/``BridgeDestroy``, ``HangupRequest``/``Hangup`` cause 16); the inbound channel then
+runs ``transfer,<exten>,1`` with the same Dial as ``[from-pstn]``. The customer half keeps playing
+and MixMonitor keeps recording the inbound channel. ``[transfer]`` has no ``h`` extension.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +40,22 @@ from pbx.simulator.recording import Monitor
 PSTN = "from-pstn"
 CALLER_CONTEXT = "sim-caller"
 DIAL_TIMEOUT = 20.0
+# The deployment's blind-transfer context, reached only by AMI Redirect of the inbound ;2 channel:
+#   [transfer]
+#   exten => _X.,1,Dial(Local/${EXTEN}@sim-agent,20)
+#    same => n,Hangup()
+TRANSFER = "transfer"
 DIAL_VARIABLES = ("DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME", "ANSWEREDTIME", "ANSWEREDTIME_MS",
                   "DIALEDTIME", "DIALEDTIME_MS", "RINGTIME", "RINGTIME_MS", "PROGRESSTIME", "PROGRESSTIME_MS")
+
+
+class Redirected(Exception):
+    """AMI Redirect took the inbound channel out of its bridge; it goes on at ``transfer,<exten>,1``."""
+
+    def __init__(self, exten: str) -> None:
+        super().__init__(exten)
+        self.exten = exten
+
 
 @dataclass
 class OriginateRequest:
@@ -50,19 +78,33 @@ class InboundCall:
     monitor: Monitor | None = None
     cdrs: list[CdrRecord] = field(default_factory=list)  # the ;2 channel's CDR rows
     dial_started: float = 0.0
-    talk: tuple[float, float] = (0.0, 0.0)  # answer and end of the conversation
+    talk: tuple[float, float] = (0.0, 0.0)  # first answer and end of the conversation (across transfers)
+    bridged_at: float = 0.0  # when the current manager answered
     bridge_id: str = ""
     holdtime: int = 0  # seconds in the queue before AgentConnect
+    talking: AgentLeg | None = None  # the manager bridged with the inbound channel right now
+    redirect_to: str | None = None  # exten in [transfer] an AMI Redirect asked for
 
     def __post_init__(self) -> None:
         self.customer, self.inbound = self.engine.local_pair(self.request.did, PSTN)
+        self.location = (PSTN, self.request.did)  # where the inbound channel runs the dialplan
         self.abandon_at = None if self.request.timeout is None else self.customer.created_at + self.request.timeout
         self.hangup_requested = asyncio.Event()
+        self.redirect_requested = asyncio.Event()
+        self._caller_task: asyncio.Task[None] | None = None  # [sim-caller], from the first answer on
 
     def request_hangup(self) -> None:
         """AMI Hangup: the caller leaves now (abandon while ringing, caller hangup while talking)."""
         self.abandon_at = self.engine.clock.now()
         self.hangup_requested.set()
+
+    def request_redirect(self, exten: str) -> str | None:
+        """AMI Redirect to ``transfer,<exten>,1``; an error message if the call cannot be redirected now."""
+        if self.talking is None or self.redirect_requested.is_set() or self.hangup_requested.is_set():
+            return "Redirect: only an inbound channel talking with a manager is simulated"
+        self.redirect_to = exten
+        self.redirect_requested.set()
+        return None
 
     @property
     def linkedid(self) -> str:
@@ -74,7 +116,8 @@ class InboundCall:
         self.engine.emit(headers)
 
     def step(self, priority: int, app: str, data: str = "") -> None:
-        self.engine.step(self.inbound, PSTN, self.request.did, priority, app, data)
+        context, exten = self.location
+        self.engine.step(self.inbound, context, exten, priority, app, data)
 
     def _var(self, name: str) -> str:
         return self.engine.variable(self.inbound, name)
@@ -94,8 +137,16 @@ class InboundCall:
     async def run(self) -> None:
         try:
             self._originate()
-            await self._from_pstn()
+            location = self._from_pstn
+            while True:
+                try:
+                    await location()
+                    break
+                except Redirected as redirect:
+                    location = functools.partial(self._transfer, redirect.exten)
         finally:
+            if self._caller_task is not None:
+                self._caller_task.cancel()
             if not self.done.done():
                 self.done.set_result(None)
 
@@ -149,6 +200,7 @@ class InboundCall:
                 self.step(18, "NoOp", f"AGI unreachable (AGISTATUS={result.status}) - fallback routing")
                 if await self._dial(19, "fallback"):
                     return
+                self.step(20, "NoOp", f"DIALSTATUS={self._var('DIALSTATUS')}")
                 self.step(21, "GotoIf", "0?done")
                 self.step(22, "Goto", "queue")
             else:
@@ -156,10 +208,24 @@ class InboundCall:
                 if target:
                     if await self._dial(12, target):
                         return
+                    self.step(13, "NoOp", f"DIALSTATUS={self._var('DIALSTATUS')}")
                     self.step(14, "GotoIf", "0?done")
             await self._queue()
         except CallerHungUp:
             self._after_abandon()
+
+    async def _transfer(self, exten: str) -> None:
+        """``[transfer]``: ``Dial(Local/${EXTEN}@sim-agent,20)``, then ``Hangup()`` if nobody answered."""
+        self.location = (TRANSFER, exten)
+        try:
+            if await self._dial(1, exten):
+                return
+        except CallerHungUp:
+            self._after_abandon()
+            return
+        self.step(2, "Hangup")
+        self.hang_up_inbound()
+        self._emit(device_state(self.customer.device, "NOT_INUSE"))
 
     def _mix_monitor(self, priority: int, recording: str, split: bool) -> None:
         chan = self.inbound
@@ -185,7 +251,7 @@ class InboundCall:
         leg.run_prelude()
         if leg.state != "busy":
             self._ringing(leg)
-        record = CdrRecord(chan, self.request.did, PSTN, chan.caller, chan.created_at, leg.one.name,
+        record = CdrRecord(chan, chan.exten, chan.context, chan.caller, chan.created_at, leg.one.name,
                            "Dial", f"Local/{target}@sim-agent,{int(DIAL_TIMEOUT)}")
         self.cdrs.append(record)
         try:
@@ -211,18 +277,19 @@ class InboundCall:
         self._emit(leg.cdr("BUSY" if status == "BUSY" else "FAILED").to_event())
         self._emit(device_state(leg.device, "NOT_INUSE"))
         self.member_status(target, NOT_INUSE)
-        self.step(priority + 1, "NoOp", f"DIALSTATUS={status}")
         return False
 
     def _ringing(self, leg: AgentLeg) -> None:
         engine, chan = self.engine, self.inbound
-        if self.customer.state != RINGING:
+        answered = self.customer.state == UP  # ringing again after a Redirect: the Originate is long over
+        if not answered and self.customer.state != RINGING:
             engine.new_state(self.customer, RINGING)
         engine.setvars(chan, [("RINGTIME", "0"), ("RINGTIME_MS", "0")])
         self._emit(dial_event("DialState", chan, leg.one, {"DialStatus": "RINGING"}))
         self._emit(device_state(leg.device, "INUSE"))
-        self._emit(device_state(self.customer.device, "INUSE"))
-        self._emit(dial_event("DialState", None, self.customer, {"DialStatus": "RINGING"}))
+        if not answered:
+            self._emit(device_state(self.customer.device, "INUSE"))
+            self._emit(dial_event("DialState", None, self.customer, {"DialStatus": "RINGING"}))
         self.member_status(leg.agent_id, INUSE)
         if self.engine.queue.member(leg.agent_id) is not None:
             self._emit(device_state("Queue:sales_avail", self.engine.queue.availability()))
@@ -252,25 +319,29 @@ class InboundCall:
         engine.setvars(chan, [("DIALSTATUS", "ANSWER"), ("DIALEDPEERNAME", leg.one.name),
                               ("DIALEDPEERNUMBER", f"{leg.agent_id}@sim-agent")])
         self._emit(dial_event("DialEnd", chan, leg.one, {"DialStatus": "ANSWER"}))
-        engine.new_state(chan, UP)
+        if chan.state != UP:
+            engine.new_state(chan, UP)
         self.bridge(leg, queued=False)
 
     # --- the bridge and the conversation ---------------------------------------------
 
     def bridge(self, leg: AgentLeg, queued: bool) -> None:
         engine, chan, one = self.engine, self.inbound, leg.one
+        first = self.customer.state != UP  # not a second manager after a Redirect
         self.bridge_id = one.bridge_id = chan.bridge_id = str(uuid.uuid4())
         self._emit(event("BridgeCreate", CALL, bridge_part(self.bridge_id, 0)))
         self._emit(device_state(leg.device, "INUSE"))
-        self._emit(device_state(self.customer.device, "INUSE"))
-        self._originate_response(success=True)
+        if first:
+            self._emit(device_state(self.customer.device, "INUSE"))
+            self._originate_response(success=True)
         if not queued:
             engine.step(one, "sim-agent", "", 1, "AppDial", "(Outgoing Line)")
         self._emit(event("BridgeEnter", CALL, bridge_part(self.bridge_id, 1), one.snapshot()))
-        engine.new_state(self.customer, UP)
-        self._emit(dial_event("DialEnd", None, self.customer, {"DialStatus": "ANSWER"}))
-        audio = engine.variable(self.customer, "CALLER_AUDIO")
-        engine.step(self.customer, CALLER_CONTEXT, "s", 1, "NoOp", f"Simulated caller - audio {audio}")
+        if first:
+            engine.new_state(self.customer, UP)
+            self._emit(dial_event("DialEnd", None, self.customer, {"DialStatus": "ANSWER"}))
+            audio = engine.variable(self.customer, "CALLER_AUDIO")
+            engine.step(self.customer, CALLER_CONTEXT, "s", 1, "NoOp", f"Simulated caller - audio {audio}")
         self._emit(event("BridgeEnter", CALL, bridge_part(self.bridge_id, 2), chan.snapshot()))
         engine.setvar(one, "BRIDGEPEER", chan.name)
         engine.setvar(chan, "BRIDGEPEER", one.name)
@@ -291,24 +362,40 @@ class InboundCall:
         await clock.sleep(2)
 
     async def converse(self, leg: AgentLeg, record: CdrRecord, queued: bool) -> None:
-        """Talk until one side hangs up, then tear the call down from that side."""
-        answered_at = self.engine.clock.now()
-        caller = asyncio.create_task(self._caller_side())
+        """Talk until one side hangs up (or a Redirect moves the caller on), then tear the call down from that side.
+
+        The customer's [sim-caller] runs from the first answer to the end of the call, across transfers;
+        ``talk`` spans the same time (the recording holds the whole conversation)."""
+        self.bridged_at = self.engine.clock.now()
+        answered_at = self.talk[0] or self.bridged_at
+        if self._caller_task is None:
+            self._caller_task = caller = asyncio.create_task(self._caller_side())
+            caller.add_done_callback(lambda task: task.cancelled() or self.request_hangup())
+        caller = self._caller_task
         agent = asyncio.create_task(leg.talk())
         hangup = asyncio.create_task(self.hangup_requested.wait())
-        done, pending = await asyncio.wait({caller, agent, hangup}, return_when=asyncio.FIRST_COMPLETED)
+        redirect = asyncio.create_task(self.redirect_requested.wait())
+        self.talking = leg
+        try:
+            done, pending = await asyncio.wait({caller, agent, hangup, redirect}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.talking = None
+        redirected = redirect in done and caller not in done and agent not in done and hangup not in done
         for task in pending:
-            task.cancel()
+            if task is not caller or not redirected:
+                task.cancel()
         for task in done:
             task.result()
         self.talk = (answered_at, self.engine.clock.now())
+        if redirected:
+            self._redirected(leg, record, queued)
         if agent not in done:
             self._caller_hangs_up(leg, record, queued)
         else:
             self._agent_hangs_up(leg, record, queued)
 
     def _answered_times(self) -> list[tuple[str, str]]:
-        answered, answered_ms = self.elapsed(self.talk[0])
+        answered, answered_ms = self.elapsed(self.bridged_at)
         dialed, dialed_ms = self.elapsed(self.dial_started)
         return [("ANSWEREDTIME", answered), ("ANSWEREDTIME_MS", answered_ms),
                 ("DIALEDTIME", dialed), ("DIALEDTIME_MS", dialed_ms)]
@@ -316,20 +403,25 @@ class InboundCall:
     def _agent_complete(self, leg: AgentLeg, reason: str) -> None:
         queue = self.engine.queue
         member = queue.member(leg.agent_id)
-        talk = int(self.talk[1] - self.talk[0])
+        talk = int(self.talk[1] - self.bridged_at)
         self._emit(dial_event("AgentComplete", self.inbound, leg.one, {
             "Queue": queue.name, "Interface": leg.device, "MemberName": queue.member_name(leg.agent_id),
             "HoldTime": str(self.holdtime), "TalkTime": str(talk), "Reason": reason}))
         if member is not None:
             queue.record_complete(member, talk, self.engine.clock.now())
 
-    def _caller_hangs_up(self, leg: AgentLeg, record: CdrRecord, queued: bool) -> None:
+    def _customer_hangs_up(self) -> None:
+        """[sim-caller] ends with ``Hangup()`` on the answered ;1; the ;2 is asked to follow."""
         engine, chan, customer = self.engine, self.inbound, self.customer
         engine.step(customer, CALLER_CONTEXT, "s", 6, "Hangup")
         engine.soft_hangup_request(customer)
         engine.hangup_request(chan, 16)
         engine.hangup(customer, 16)
         self._emit(self._customer_cdr("ANSWERED").to_event())
+
+    def _caller_hangs_up(self, leg: AgentLeg, record: CdrRecord, queued: bool) -> None:
+        engine, chan = self.engine, self.inbound
+        self._customer_hangs_up()
         if queued:
             self._agent_complete(leg, "caller")
         engine.setvars(chan, [("BRIDGEPEER", "")])
@@ -345,7 +437,7 @@ class InboundCall:
         self._release_agent(leg)
 
     def _agent_hangs_up(self, leg: AgentLeg, record: CdrRecord, queued: bool) -> None:
-        engine, chan, customer = self.engine, self.inbound, self.customer
+        engine, chan = self.engine, self.inbound
         leg.hang_up_first()
         if queued:
             self._agent_complete(leg, "agent")
@@ -363,8 +455,30 @@ class InboundCall:
         self.hang_up_inbound(local_status="ANSWER")
         self._release_agent(leg)
 
-    def _release_agent(self, leg: AgentLeg) -> None:
-        self._emit(device_state(self.customer.device, "NOT_INUSE"))
+    def _redirected(self, leg: AgentLeg, record: CdrRecord, queued: bool) -> None:
+        """AMI Redirect: the inbound channel leaves the bridge, the manager's Local pair is hung up with it."""
+        engine, chan = self.engine, self.inbound
+        exten = self.redirect_to or ""
+        self.redirect_requested.clear()
+        self.redirect_to = None
+        self.abandon_at = None  # the Originate's timeout ended with the first answer
+        engine.setvars(chan, [("BRIDGEPEER", "")])
+        engine.setvar(leg.one, "BRIDGEPEER", "")
+        self._emit(event("BridgeLeave", CALL, bridge_part(self.bridge_id, 1), chan.snapshot()))
+        if queued:
+            self._agent_complete(leg, "transfer")
+            engine.setvars(chan, [*engine.queue.variables(), *self._answered_times()])
+        else:
+            engine.setvars(chan, [*self._answered_times(), ("DIALSTATUS", "ANSWER")])
+        record.end = engine.clock.now()
+        leg.leave_bridge_last(self.bridge_id)
+        chan.bridge_id = ""
+        self._release_agent(leg, customer=False)
+        raise Redirected(exten)
+
+    def _release_agent(self, leg: AgentLeg, customer: bool = True) -> None:
+        if customer:
+            self._emit(device_state(self.customer.device, "NOT_INUSE"))
         self.member_status(leg.agent_id, NOT_INUSE)
         self._emit(device_state(leg.device, "NOT_INUSE"))
 
@@ -375,13 +489,16 @@ class InboundCall:
         engine, chan, customer = self.engine, self.inbound, self.customer
         engine.soft_hangup_request(chan)
         mixmon = self._var("MIXMONITOR_FILENAME")
-        engine.step(chan, PSTN, "h", 1, "NoOp", f"Inbound hangup: 16 dial={self._var('DIALSTATUS')} "
-                                                 f"queue={self._var('QUEUESTATUS')} mixmon={mixmon}")
+        h_exten = self.location[0] == PSTN  # [transfer] has no h extension
+        if h_exten:
+            engine.step(chan, PSTN, "h", 1, "NoOp", f"Inbound hangup: 16 dial={self._var('DIALSTATUS')} "
+                                                     f"queue={self._var('QUEUESTATUS')} mixmon={mixmon}")
         if not customer.hungup:
             engine.setvar(customer, "CHANLOCALSTATUS", local_status or "NOANSWER")
             engine.hangup_request(customer, 16)
         self._stop_monitor()
-        chan.priority = 2
+        if h_exten:
+            chan.priority = 2
         engine.hangup(chan, 16)
         userfield = f"rec:{self._var('RECORDING_FILE')}"
         if not self.cdrs:
@@ -436,11 +553,14 @@ class InboundCall:
     def _abandon(self, ringing: list[AgentLeg]) -> None:
         """Originate timeout: the customer half is hung up while the call still rings (not captured)."""
         engine, customer, chan = self.engine, self.customer, self.inbound
-        self._emit(dial_event("DialEnd", None, customer, {"DialStatus": "NOANSWER"}))
-        engine.hangup(customer, 16)
-        self._emit(self._customer_cdr("NO ANSWER").to_event())
-        self._originate_response(success=False, reason="3")
-        engine.hangup_request(chan, 16)
+        if customer.state == UP:  # hung up while a Redirect rings the next manager
+            self._customer_hangs_up()
+        else:
+            self._emit(dial_event("DialEnd", None, customer, {"DialStatus": "NOANSWER"}))
+            engine.hangup(customer, 16)
+            self._emit(self._customer_cdr("NO ANSWER").to_event())
+            self._originate_response(success=False, reason="3")
+            engine.hangup_request(chan, 16)
         for leg in ringing:
             self._emit(dial_event("DialEnd", chan, leg.one, {"DialStatus": "CANCEL"}))
             leg.drop_one(16)

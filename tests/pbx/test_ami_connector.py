@@ -7,7 +7,6 @@ behaviour they name; each would fail on plain panoramisk.
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
 from collections.abc import Callable
 
@@ -17,9 +16,9 @@ from panoramisk.message import Message
 from pbx.ami.connector import AmiConnector
 from pbx.ami.framing import AmiFrameDecoder
 from pbx.simulator.ami_server import AmiServer, AmiSession, header
+from tests.support.ami import SECRET, USER
 from tests.support.shared import CAPTURES
 
-USER, SECRET = "callcenter", "change-me"
 WAIT = 2.0
 FAST = dict(
     ping_interval=5.0,  # no Pings unless a test wants them: they would interleave with raw injections
@@ -95,13 +94,6 @@ class Recorder:
     async def resync(self) -> list[Message]:
         return await asyncio.wait_for(self.resyncs.get(), WAIT)
 
-
-@pytest.fixture
-async def server():
-    server = AmiServer(username=USER, secret=SECRET)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

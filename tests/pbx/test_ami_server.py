@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from pbx.simulator.ami_server import AmiServer, AmiSession
+from pbx.simulator.ami_server import AmiSession
+from tests.support.ami import SECRET, USER
 
-USER, SECRET = "callcenter", "change-me"
 TIMEOUT = 1.0
 
 
@@ -50,13 +50,6 @@ class RawClient:
     def close(self) -> None:
         self.writer.close()
 
-
-@pytest.fixture
-async def server():
-    server = AmiServer(username=USER, secret=SECRET)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

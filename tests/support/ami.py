@@ -7,3 +7,5 @@ async def no_channels(_session, _headers) -> list[dict[str, str]]:
         {"Response": "Success", "EventList": "start", "Message": "Channels will follow"},
         {"Event": "CoreShowChannelsComplete", "EventList": "Complete", "ListItems": "0"},
     ]
+
+USER, SECRET = "callcenter", "change-me"
