@@ -152,3 +152,15 @@ async def test_bad_actions_get_an_error(pbx, action, headers):
     reply = await client.action(action, **headers)
     assert reply[0]["Response"] == "Error" and reply[0]["Message"]
     assert not simulator.calls
+
+
+async def test_mixmonitor_action_records_the_inbound_channel(pbx, tmp_path):
+    client, simulator = pbx
+    await client.action("Originate", **ORIGINATE, Variable="__AGENT_101_STATE=away")
+    inbound = (await client.event("QueueCallerJoin"))["Channel"]
+    reply = await client.action("MixMonitor", Channel=inbound, File="extra.wav")
+    assert (reply[0]["Response"], reply[0]["Message"]) == ("Success", "MixMonitor started")
+    named = await client.event("VarSet", Variable="MIXMONITOR_FILENAME", Value=str(tmp_path / "extra.wav"))
+    assert named["Channel"] == inbound
+    refused = await client.action("MixMonitor", Channel="Local/none@x-00000000;2")
+    assert refused[0]["Response"] == "Error"
