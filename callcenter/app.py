@@ -20,6 +20,8 @@ from callcenter.clock import Clock, SystemClock
 from callcenter.config import Settings
 from callcenter.pipeline import CallPipeline
 from crm.call_cards import CallCardStore
+from crm.leads import LeadService
+from crm.tasks import CallbackTaskService
 from pbx.agi.server import FastAgiServer
 from pbx.ami.connector import AmiConnector
 from pbx.tracker.tracker import CallTracker, TrackerConfig
@@ -40,6 +42,8 @@ class Services:
     bus: EventBus
     pipeline: CallPipeline
     call_cards: CallCardStore
+    leads: LeadService
+    callback_tasks: CallbackTaskService
     presence: Presence
     connector: AmiConnector
     agi: FastAgiServer
@@ -62,9 +66,15 @@ class Services:
                 cdr_linger_seconds=settings.cdr_linger_seconds,
             )
         )
-        pipeline = CallPipeline(tracker, bus, clock or SystemClock())
+        clock = clock or SystemClock()
+        pipeline = CallPipeline(tracker, bus, clock)
+        # order matters: the card is stored first, then the lead, then the task that links to both
         call_cards = CallCardStore(sessions)
         call_cards.subscribe(bus)
+        leads = LeadService(sessions, clock)
+        leads.subscribe(bus)
+        callback_tasks = CallbackTaskService(sessions, settings.callback_sla_minutes, clock)
+        callback_tasks.subscribe(bus)
         presence = Presence(redis)
         presence.subscribe(bus)
         connector = AmiConnector(
@@ -80,7 +90,9 @@ class Services:
             backoff_max=settings.ami_reconnect_max,
         )
         agi = FastAgiServer(fixed_route(settings.route_default_target))
-        return cls(settings, engine, sessions, redis, bus, pipeline, call_cards, presence, connector, agi)
+        return cls(
+            settings, engine, sessions, redis, bus, pipeline, call_cards, leads, callback_tasks, presence, connector, agi
+        )
 
     @property
     def ami_connected(self) -> bool:
@@ -95,9 +107,21 @@ class Services:
         self.agi_port = await self.agi.start(self.settings.agi_host, self.settings.agi_port)
 
     async def start_ami(self) -> None:
-        """Connect to Asterisk (retrying in the background) and start finalising calls."""
+        """Connect to Asterisk (retrying in the background); start finalising calls and escalating overdue tasks."""
         await self.connector.start()
         self._tasks.append(asyncio.create_task(self.pipeline.expire_forever(), name="tracker-expire"))
+        self._tasks.append(asyncio.create_task(self._escalate_forever(), name="task-escalation"))
+
+    async def _escalate_forever(self, interval: float = 60.0) -> None:
+        while True:
+            try:
+                escalated = await self.callback_tasks.escalate_overdue()
+            except Exception:
+                log.exception("escalating overdue callback tasks failed; next try in %.0f s", interval)
+            else:
+                if escalated:
+                    log.warning("%d callback task(s) overdue, escalated to the head of sales", len(escalated))
+            await asyncio.sleep(interval)
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     agent_contexts: list[str] = ["sim-agent"]
     phone_region: str = "RU"
     cdr_linger_seconds: float = 5.0
+    callback_sla_minutes: int = Field(default=15, description="Deadline for calling back a missed caller.")
 
     simulator_audio_dir: Path = Field(
         default=Path("../shared/corpus/calls"),

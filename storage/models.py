@@ -11,11 +11,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -147,3 +149,62 @@ class Recording(Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     call: Mapped[Call] = relationship(back_populates="recording")
+
+
+_STATUS_OPEN = text("status = 'open'")
+
+
+class Lead(Base):
+    """A caller not yet known as a client. One open lead per phone number."""
+
+    __tablename__ = "leads"
+    __table_args__ = (
+        Index("uq_leads_open_phone", "phone", unique=True, sqlite_where=_STATUS_OPEN, postgresql_where=_STATUS_OPEN),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    source: Mapped[str | None] = mapped_column(String(40))  # the DID the first call came in on
+    first_linkedid: Mapped[str] = mapped_column(String(64), unique=True)  # a call makes at most one lead
+    first_call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, converted, closed
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class CallbackTask(Base):
+    """Call this number back: opened by a missed inbound call, closed when the
+    number is reached. One open task per phone number."""
+
+    __tablename__ = "callback_tasks"
+    __table_args__ = (
+        Index("uq_callback_tasks_open_phone", "phone", unique=True, sqlite_where=_STATUS_OPEN, postgresql_where=_STATUS_OPEN),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, done
+    first_call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    first_linkedid: Mapped[str] = mapped_column(String(64))
+    missed_count: Mapped[int] = mapped_column(Integer, default=0)
+    first_missed_at: Mapped[datetime]
+    last_missed_at: Mapped[datetime]
+    deadline_at: Mapped[datetime] = mapped_column(index=True)
+    escalated_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    closed_by_call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    closed_by_linkedid: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class CallbackTaskCall(Base):
+    """A missed call counted into a callback task; the key makes a replayed
+    call count once."""
+
+    __tablename__ = "callback_task_calls"
+
+    linkedid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("callback_tasks.id", ondelete="CASCADE"), index=True)

@@ -17,7 +17,7 @@ from callcenter.runner import backend
 from pbx.simulator.ami_server import AmiServer
 from pbx.simulator.scenario import CallSpec, load_scenario
 from pbx.simulator.simulator import Simulator
-from storage.models import Call
+from storage.models import Call, CallbackTask, Lead
 from tests.support.ami import no_channels
 from tests.support.shared import CORPUS
 
@@ -57,6 +57,15 @@ async def test_demo_calls_become_call_cards(settings, sessions):
 
     elena = stored["89161112233"]
     assert (elena.caller_number, elena.caller_name) == ("+79161112233", "Елена Смирнова")
+
+    async with sessions() as session:
+        leads = {lead.phone: lead for lead in await session.scalars(select(Lead))}
+        tasks = list(await session.scalars(select(CallbackTask)))
+    # every caller with a number is new to an empty database: one lead each; the anonymous one has none
+    assert set(leads) == {"+79161234567", "+79035550011", "+79267770000", "+79161112233"}
+    assert {lead.source for lead in leads.values()} == {"74951234567"}  # the DID they called
+    # the abandoned call is the only one to call back, owned by the manager it last rang (none exist in the db)
+    assert [(task.phone, task.status, task.missed_count) for task in tasks] == [("+79267770000", "open", 1)]
 
 
 async def test_calls_that_end_during_an_ami_outage_are_closed_on_reconnect(settings, sessions):

@@ -1,0 +1,153 @@
+"""Leads: a caller whose number is neither a client's nor an open lead's
+becomes one lead, owned by the manager who answered them.
+
+One number, one open lead. The database enforces it (a partial unique index on
+``leads.phone`` where ``status = 'open'``, and ``leads.first_linkedid`` unique
+so a replayed call never makes a second lead even after the first was closed);
+the handler inserts with ``ON CONFLICT DO NOTHING`` and then reads the open
+lead back, so two simultaneous calls, two instances, or a replay all end on
+the same row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.bus import CALL_ENDED, DomainEvent, EventBus
+from callcenter.clock import Clock, SystemClock
+from pbx.tracker.model import CallRecord, Direction, Disposition
+from storage.models import Call, ClientPhone, Lead, Manager
+
+LEAD_OPEN = "open"
+LEAD_CONVERTED = "converted"
+LEAD_CLOSED = "closed"
+LEAD_STATUSES = (LEAD_OPEN, LEAD_CONVERTED, LEAD_CLOSED)
+
+
+# --- rules -------------------------------------------------------------------
+
+
+def lead_phone(record: CallRecord) -> str | None:
+    """The number a lead would be made for: an inbound caller's E.164 number.
+    Anonymous callers, outbound and internal calls make no lead."""
+    if record.direction is not Direction.INBOUND:
+        return None
+    return record.caller_number
+
+
+def answering_extension(record: CallRecord) -> str | None:
+    """The extension of the manager who talked to the caller, if anyone did."""
+    if record.disposition is not Disposition.ANSWERED:
+        return None
+    return record.answered_by
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """``moment`` in UTC (naive values are taken as UTC): SQLite keeps no
+    offset, so every stored time is UTC to compare correctly."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+# --- SQL helpers shared with crm.tasks -----------------------------------------
+
+
+def insert_ignoring_conflicts(session: AsyncSession, table: Table):
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the session's dialect."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing()
+
+
+async def manager_id_by_extension(session: AsyncSession, extension: str | None) -> int | None:
+    if not extension:
+        return None
+    return await session.scalar(select(Manager.id).where(Manager.extension == extension))
+
+
+async def call_id_by_linkedid(session: AsyncSession, linkedid: str) -> int | None:
+    """The call card's id (CallCardStore stores it before us), or None."""
+    return await session.scalar(select(Call.id).where(Call.linkedid == linkedid))
+
+
+async def is_client_phone(session: AsyncSession, phone: str) -> bool:
+    return await session.scalar(select(ClientPhone.id).where(ClientPhone.phone == phone)) is not None
+
+
+# --- the service ---------------------------------------------------------------
+
+
+class LeadService:
+    def __init__(self, sessions: async_sessionmaker, clock: Clock | None = None) -> None:
+        self._sessions = sessions
+        self._clock = clock or SystemClock()
+
+    def subscribe(self, bus: EventBus) -> None:
+        """Listen to ``call.ended``; subscribe after CallCardStore so the card exists."""
+        bus.subscribe(CALL_ENDED, self._on_call_ended)
+
+    async def _on_call_ended(self, event: DomainEvent) -> None:
+        await self.record_call(event.payload)
+
+    async def record_call(self, record: CallRecord) -> Lead | None:
+        """Make or find the open lead for ``record``'s caller and give it an
+        owner if it has none and a manager answered. Returns the open lead, or
+        None when the call makes no lead (anonymous, a client, not inbound)."""
+        phone = lead_phone(record)
+        if phone is None:
+            return None
+        async with self._sessions() as session, session.begin():
+            if await is_client_phone(session, phone):
+                return None
+            owner_id = await manager_id_by_extension(session, answering_extension(record))
+            await session.execute(
+                insert_ignoring_conflicts(session, Lead.__table__).values(
+                    phone=phone,
+                    source=record.did,
+                    first_linkedid=record.linkedid,
+                    first_call_id=await call_id_by_linkedid(session, record.linkedid),
+                    owner_id=owner_id,
+                    status=LEAD_OPEN,
+                    created_at=utc(self._clock.now()),
+                )
+            )
+            if owner_id is not None:
+                await session.execute(
+                    update(Lead)
+                    .where(Lead.phone == phone, Lead.status == LEAD_OPEN, Lead.owner_id.is_(None))
+                    .values(owner_id=owner_id)
+                )
+            return await _open_lead(session, phone)
+
+    async def open_lead(self, phone: str) -> Lead | None:
+        async with self._sessions() as session:
+            return await _open_lead(session, phone)
+
+    async def get(self, lead_id: int) -> Lead | None:
+        async with self._sessions() as session:
+            return await session.get(Lead, lead_id)
+
+    async def set_status(self, lead_id: int, status: str) -> Lead | None:
+        """Mark a lead converted or closed (or reopen it). Reopening fails with
+        IntegrityError if the number already has another open lead."""
+        if status not in LEAD_STATUSES:
+            raise ValueError(f"unknown lead status {status!r}")
+        async with self._sessions() as session, session.begin():
+            lead = await session.get(Lead, lead_id)
+            if lead is not None:
+                lead.status = status
+                await session.flush()
+            return lead
+
+
+async def _open_lead(session: AsyncSession, phone: str) -> Lead | None:
+    return await session.scalar(
+        select(Lead).where(Lead.phone == phone, Lead.status == LEAD_OPEN).execution_options(populate_existing=True)
+    )

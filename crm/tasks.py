@@ -1,0 +1,287 @@
+"""Callback tasks: a missed inbound call opens a task to call the number back,
+for the manager responsible for it, due ``sla_minutes`` after the call ended.
+
+- One open task per number: a partial unique index on ``callback_tasks.phone``
+  where ``status = 'open'``. A further missed call from the number updates the
+  open task (``missed_count``, ``last_missed_at``; the deadline stays).
+- A call counts once: ``callback_task_calls`` is keyed by linkedid, so a
+  replayed ``call.ended`` changes nothing, even after the task was closed.
+- The task closes itself (``done``) when the number is reached: an answered
+  inbound call from it, or an answered outbound call to it, answered after the
+  task's first missed call (so a replayed old conversation closes nothing).
+- An overdue open task is escalated (``escalated_at``) by
+  :meth:`CallbackTaskService.escalate_overdue`; it stays open, so it still
+  closes when the client is reached and still collects further missed calls.
+
+TODO(routing schedule): the deadline is plain wall-clock ``ended_at + SLA``; a
+call missed at night should be due SLA minutes into the manager's next working
+hours once the routing schedule can answer that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.bus import CALL_ENDED, DomainEvent, EventBus
+from callcenter.clock import Clock, SystemClock
+from crm.leads import LEAD_OPEN, call_id_by_linkedid, insert_ignoring_conflicts, utc
+from pbx.tracker.model import CallRecord, Direction, Disposition
+from storage.models import CallbackTask, CallbackTaskCall, Client, ClientPhone, Lead, Manager
+
+TASK_OPEN = "open"
+TASK_DONE = "done"
+DEFAULT_SLA_MINUTES = 15
+
+MISSED_DISPOSITIONS = frozenset({Disposition.MISSED, Disposition.ABANDONED, Disposition.BUSY, Disposition.FAILED})
+
+
+# --- rules -------------------------------------------------------------------
+
+
+def missed_number(record: CallRecord) -> str | None:
+    """The number to call back after ``record``: the caller of an inbound call
+    nobody answered. None for anonymous callers (nothing to call back),
+    answered calls, and outbound or internal calls."""
+    if record.direction is not Direction.INBOUND or record.disposition not in MISSED_DISPOSITIONS:
+        return None
+    return record.caller_number
+
+
+def reached_number(record: CallRecord) -> str | None:
+    """The outside number a manager talked to: an answered inbound call's
+    caller, or an answered outbound call's callee."""
+    if record.disposition is not Disposition.ANSWERED:
+        return None
+    if record.direction not in (Direction.INBOUND, Direction.OUTBOUND):
+        return None
+    return record.client_number
+
+
+def callback_deadline(missed_at: datetime, sla_minutes: float = DEFAULT_SLA_MINUTES) -> datetime:
+    """When the callback is due. TODO: count only the routing schedule's working time."""
+    return missed_at + timedelta(minutes=sla_minutes)
+
+
+def last_rung_manager(extensions: Iterable[str], manager_ids: Mapping[str, int]) -> int | None:
+    """The last manager who rang: the last leg whose extension is a manager's
+    (named targets such as ``fallback`` are skipped)."""
+    for extension in reversed(list(extensions)):
+        if extension in manager_ids:
+            return manager_ids[extension]
+    return None
+
+
+def choose_owner(
+    client_manager: int | None,
+    lead_owner: int | None,
+    last_rung: int | None,
+    inactive: Iterable[int] = (),
+) -> int | None:
+    """The owner chain: the client's responsible manager, else the lead's
+    owner, else the last manager who rang, else nobody (the ROP picks up
+    unassigned tasks). Inactive managers are passed over."""
+    inactive = set(inactive)
+    for candidate in (client_manager, lead_owner, last_rung):
+        if candidate is not None and candidate not in inactive:
+            return candidate
+    return None
+
+
+def is_overdue(deadline: datetime, now: datetime) -> bool:
+    return utc(deadline) < utc(now)
+
+
+# --- the service ---------------------------------------------------------------
+
+
+class CallbackTaskService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker,
+        sla_minutes: float = DEFAULT_SLA_MINUTES,
+        clock: Clock | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._sla_minutes = sla_minutes
+        self._clock = clock or SystemClock()
+
+    def subscribe(self, bus: EventBus) -> None:
+        """Listen to ``call.ended``; subscribe after CallCardStore and LeadService."""
+        bus.subscribe(CALL_ENDED, self._on_call_ended)
+
+    async def _on_call_ended(self, event: DomainEvent) -> None:
+        await self.record_call(event.payload)
+
+    async def record_call(self, record: CallRecord) -> CallbackTask | None:
+        """Open or update a task for a missed call, or close the task of a
+        reached number. Returns the task touched, if any."""
+        if (phone := missed_number(record)) is not None:
+            return await self._missed(record, phone)
+        if (phone := reached_number(record)) is not None:
+            return await self._reached(record, phone)
+        return None
+
+    async def _missed(self, record: CallRecord, phone: str) -> CallbackTask | None:
+        missed_at = utc(record.ended_at or record.started_at)
+        async with self._sessions() as session, session.begin():
+            if await session.get(CallbackTaskCall, record.linkedid) is not None:
+                return None  # a replay: this call was counted already
+            client_id, client_manager = await _client_of(session, phone)
+            lead_id, lead_owner = await _open_lead_of(session, phone)
+            last_rung = await _last_rung(session, record)
+            inactive = await _inactive(session, (client_manager, lead_owner, last_rung))
+            await session.execute(
+                insert_ignoring_conflicts(session, CallbackTask.__table__).values(
+                    phone=phone,
+                    client_id=client_id,
+                    lead_id=lead_id,
+                    manager_id=choose_owner(client_manager, lead_owner, last_rung, inactive),
+                    status=TASK_OPEN,
+                    first_call_id=await call_id_by_linkedid(session, record.linkedid),
+                    first_linkedid=record.linkedid,
+                    missed_count=0,
+                    first_missed_at=missed_at,
+                    last_missed_at=missed_at,
+                    deadline_at=callback_deadline(missed_at, self._sla_minutes),
+                    created_at=utc(self._clock.now()),
+                )
+            )
+            task = await _open_task(session, phone)
+            counted = await session.execute(
+                insert_ignoring_conflicts(session, CallbackTaskCall.__table__)
+                .values(linkedid=record.linkedid, task_id=task.id)
+                .returning(CallbackTaskCall.linkedid)
+            )
+            if counted.scalar() is None:
+                # another writer counted this very call at the same moment
+                if task.missed_count == 0:
+                    await session.execute(delete(CallbackTask).where(CallbackTask.id == task.id))
+                return None
+            await session.execute(
+                update(CallbackTask)
+                .where(CallbackTask.id == task.id)
+                .values(
+                    missed_count=CallbackTask.missed_count + 1,
+                    last_missed_at=case(
+                        (CallbackTask.last_missed_at < missed_at, missed_at), else_=CallbackTask.last_missed_at
+                    ),
+                )
+            )
+            return await _open_task(session, phone)
+
+    async def _reached(self, record: CallRecord, phone: str) -> CallbackTask | None:
+        reached_at = utc(record.answered_at or record.ended_at or record.started_at)
+        async with self._sessions() as session, session.begin():
+            call_id = await call_id_by_linkedid(session, record.linkedid)
+            closed = await session.execute(
+                update(CallbackTask)
+                .where(
+                    CallbackTask.phone == phone,
+                    CallbackTask.status == TASK_OPEN,
+                    CallbackTask.first_missed_at <= reached_at,
+                )
+                .values(
+                    status=TASK_DONE,
+                    closed_at=utc(record.ended_at or reached_at),
+                    closed_by_call_id=call_id,
+                    closed_by_linkedid=record.linkedid,
+                )
+                .returning(CallbackTask.id)
+            )
+            task_id = closed.scalar()
+            return None if task_id is None else await _task(session, task_id)
+
+    async def escalate_overdue(self, now: datetime | None = None) -> list[CallbackTask]:
+        """Mark open tasks past their deadline as escalated and return those
+        escalated by this call; already escalated ones are not returned again."""
+        now = utc(now or self._clock.now())
+        async with self._sessions() as session, session.begin():
+            ids = (
+                await session.scalars(
+                    update(CallbackTask)
+                    .where(
+                        CallbackTask.status == TASK_OPEN,
+                        CallbackTask.escalated_at.is_(None),
+                        CallbackTask.deadline_at < now,
+                    )
+                    .values(escalated_at=now)
+                    .returning(CallbackTask.id)
+                )
+            ).all()
+            if not ids:
+                return []
+            return list(
+                await session.scalars(
+                    select(CallbackTask)
+                    .where(CallbackTask.id.in_(ids))
+                    .order_by(CallbackTask.deadline_at, CallbackTask.id)
+                    .execution_options(populate_existing=True)
+                )
+            )
+
+    async def open_task(self, phone: str) -> CallbackTask | None:
+        async with self._sessions() as session:
+            return await _open_task(session, phone)
+
+    async def open_tasks(self, manager_id: int | None = None, unassigned: bool = False) -> list[CallbackTask]:
+        """Open tasks by deadline: a manager's, the unassigned ones, or all."""
+        query = select(CallbackTask).where(CallbackTask.status == TASK_OPEN)
+        if unassigned:
+            query = query.where(CallbackTask.manager_id.is_(None))
+        elif manager_id is not None:
+            query = query.where(CallbackTask.manager_id == manager_id)
+        async with self._sessions() as session:
+            return list(await session.scalars(query.order_by(CallbackTask.deadline_at, CallbackTask.id)))
+
+    async def get(self, task_id: int) -> CallbackTask | None:
+        async with self._sessions() as session:
+            return await _task(session, task_id)
+
+
+async def _task(session: AsyncSession, task_id: int) -> CallbackTask | None:
+    return await session.scalar(
+        select(CallbackTask).where(CallbackTask.id == task_id).execution_options(populate_existing=True)
+    )
+
+
+async def _open_task(session: AsyncSession, phone: str) -> CallbackTask | None:
+    return await session.scalar(
+        select(CallbackTask)
+        .where(CallbackTask.phone == phone, CallbackTask.status == TASK_OPEN)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def _client_of(session: AsyncSession, phone: str) -> tuple[int | None, int | None]:
+    row = (
+        await session.execute(
+            select(Client.id, Client.responsible_manager_id)
+            .join(ClientPhone, ClientPhone.client_id == Client.id)
+            .where(ClientPhone.phone == phone)
+        )
+    ).first()
+    return (None, None) if row is None else (row[0], row[1])
+
+
+async def _open_lead_of(session: AsyncSession, phone: str) -> tuple[int | None, int | None]:
+    row = (await session.execute(select(Lead.id, Lead.owner_id).where(Lead.phone == phone, Lead.status == LEAD_OPEN))).first()
+    return (None, None) if row is None else (row[0], row[1])
+
+
+async def _last_rung(session: AsyncSession, record: CallRecord) -> int | None:
+    extensions = [leg.extension for leg in record.legs]
+    if not extensions:
+        return None
+    rows = await session.execute(select(Manager.extension, Manager.id).where(Manager.extension.in_(set(extensions))))
+    return last_rung_manager(extensions, dict(rows.all()))
+
+
+async def _inactive(session: AsyncSession, candidates: Iterable[int | None]) -> set[int]:
+    ids = {candidate for candidate in candidates if candidate is not None}
+    if not ids:
+        return set()
+    return set(await session.scalars(select(Manager.id).where(Manager.id.in_(ids), Manager.active.is_(False))))
