@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from panoramisk.message import Message
@@ -28,6 +29,12 @@ EOL = "\r\n"
 BANNER_PREFIX = b"Asterisk Call Manager/"
 MAX_MESSAGE_BYTES = 64 * 1024
 HEADER_LINE = re.compile(r"^([^:\r\n ]+):[ ]?([^\r\n]*)", re.MULTILINE)
+
+
+def header(headers: Mapping[str, str], name: str, default: str = "") -> str:
+    """A header's value looked up case-insensitively, as Asterisk does; ``default`` if absent."""
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), default)
 
 
 class AmiMessage(dict, Message):
@@ -52,11 +59,7 @@ class AmiMessage(dict, Message):
         """The header's value whatever the case of ``name``."""
         if dict.__contains__(self, name):
             return self[name]
-        folded = name.lower()
-        for key, value in self.items():
-            if key.lower() == folded:
-                return value
-        return default
+        return header(self, name, default)
 
     def __contains__(self, name: object) -> bool:
         return dict.__contains__(self, name) or (

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pbx.simulator.agi_client import ASTERISK_VERSION
-from pbx.simulator.ami_server import header
+from pbx.ami.framing import header
 from pbx.simulator.call import PSTN, TRANSFER, InboundCall, OriginateRequest
 from pbx.simulator.channel import UNKNOWN, Channel, Party
 from pbx.simulator.events import CALL, event

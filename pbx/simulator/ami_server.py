@@ -18,7 +18,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
-from pbx.ami.framing import AmiFrameDecoder, AmiMessage, parse_headers
+from pbx.ami.framing import AmiFrameDecoder, AmiMessage, header, parse_headers
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +28,6 @@ PRE_LOGIN_ACTIONS = frozenset({"login", "challenge", "logoff"})
 OFF_WORDS = frozenset({"off", "no", "false", "n", "f", "0"})
 
 ActionHandler = Callable[["AmiSession", dict[str, str]], Awaitable[list[dict[str, str]]]]
-
-
-def header(headers: Mapping[str, str], name: str) -> str:
-    """A header's value looked up case-insensitively, as Asterisk does; "" if absent."""
-    wanted = name.lower()
-    return next((value for key, value in headers.items() if key.lower() == wanted), "")
 
 
 def encode_message(message: Mapping[str, str]) -> bytes:
