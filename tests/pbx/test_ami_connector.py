@@ -14,8 +14,7 @@ import pytest
 from panoramisk.message import Message
 
 from pbx.ami.connector import AmiConnector
-from pbx.ami.framing import AmiFrameDecoder
-from pbx.ami.framing import header
+from pbx.ami.framing import AmiFrameDecoder, header
 from pbx.simulator.ami_server import AmiServer, AmiSession
 from tests.support.ami import SECRET, USER
 from tests.support.shared import CAPTURES
