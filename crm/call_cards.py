@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from callcenter.bus import CALL_ENDED, DomainEvent, EventBus
+from crm.lookups import client_of_phone
 from pbx.tracker.model import CallRecord
-from storage.models import Call, CallLeg, ClientPhone, Manager, Recording
+from storage.models import Call, CallLeg, Manager, Recording
 
 
 class CallCardStore:
@@ -43,7 +44,7 @@ class CallCardStore:
                 .options(selectinload(Call.legs), selectinload(Call.recording))
             )
             managers = await _managers_by_extension(session, record)
-            client_id = await _client_of(session, record.client_number)
+            client_id, _ = await client_of_phone(session, record.client_number)
             if card is None:
                 card = Call(linkedid=record.linkedid, legs=[], recording=None)
                 session.add(card)
@@ -70,12 +71,6 @@ async def _managers_by_extension(session: AsyncSession, record: CallRecord) -> d
         return {}
     rows = await session.execute(select(Manager.extension, Manager.id).where(Manager.extension.in_(extensions)))
     return {extension: manager_id for extension, manager_id in rows}
-
-
-async def _client_of(session: AsyncSession, phone: str | None) -> int | None:
-    if phone is None:
-        return None
-    return await session.scalar(select(ClientPhone.client_id).where(ClientPhone.phone == phone))
 
 
 def _fill_card(card: Call, record: CallRecord, managers: dict[str, int]) -> None:

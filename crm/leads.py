@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.bus import CALL_ENDED, DomainEvent, EventBus
 from callcenter.clock import Clock, SystemClock
+from crm.lookups import call_id_by_linkedid, client_of_phone, insert_ignoring_conflicts, manager_id_by_extension
 from pbx.tracker.model import CallRecord, Direction, Disposition
-from storage.models import Call, ClientPhone, Lead, Manager
+from storage.models import Lead
 
 LEAD_OPEN = "open"
 LEAD_CONVERTED = "converted"
@@ -56,31 +56,6 @@ def utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(timezone.utc)
 
 
-# --- SQL helpers shared with crm.tasks -----------------------------------------
-
-
-def insert_ignoring_conflicts(session: AsyncSession, table: Table):
-    """``INSERT ... ON CONFLICT DO NOTHING`` in the session's dialect."""
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing()
-
-
-async def manager_id_by_extension(session: AsyncSession, extension: str | None) -> int | None:
-    if not extension:
-        return None
-    return await session.scalar(select(Manager.id).where(Manager.extension == extension))
-
-
-async def call_id_by_linkedid(session: AsyncSession, linkedid: str) -> int | None:
-    """The call card's id (CallCardStore stores it before us), or None."""
-    return await session.scalar(select(Call.id).where(Call.linkedid == linkedid))
-
-
-async def is_client_phone(session: AsyncSession, phone: str) -> bool:
-    return await session.scalar(select(ClientPhone.id).where(ClientPhone.phone == phone)) is not None
-
-
 # --- the service ---------------------------------------------------------------
 
 
@@ -104,7 +79,8 @@ class LeadService:
         if phone is None:
             return None
         async with self._sessions() as session, session.begin():
-            if await is_client_phone(session, phone):
+            client_id, _ = await client_of_phone(session, phone)
+            if client_id is not None:
                 return None
             owner_id = await manager_id_by_extension(session, answering_extension(record))
             await session.execute(

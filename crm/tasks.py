@@ -28,9 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.bus import CALL_ENDED, DomainEvent, EventBus
 from callcenter.clock import Clock, SystemClock
-from crm.leads import LEAD_OPEN, call_id_by_linkedid, insert_ignoring_conflicts, utc
+from crm.leads import LEAD_OPEN, utc
+from crm.lookups import call_id_by_linkedid, client_of_phone, insert_ignoring_conflicts
 from pbx.tracker.model import CallRecord, Direction, Disposition
-from storage.models import CallbackTask, CallbackTaskCall, Client, ClientPhone, Lead, Manager
+from storage.models import CallbackTask, CallbackTaskCall, Lead, Manager
 
 TASK_OPEN = "open"
 TASK_DONE = "done"
@@ -130,7 +131,7 @@ class CallbackTaskService:
         async with self._sessions() as session, session.begin():
             if await session.get(CallbackTaskCall, record.linkedid) is not None:
                 return None  # a replay: this call was counted already
-            client_id, client_manager = await _client_of(session, phone)
+            client_id, client_manager = await client_of_phone(session, phone)
             lead_id, lead_owner = await _open_lead_of(session, phone)
             last_rung = await _last_rung(session, record)
             inactive = await _inactive(session, (client_manager, lead_owner, last_rung))
@@ -254,17 +255,6 @@ async def _open_task(session: AsyncSession, phone: str) -> CallbackTask | None:
         .where(CallbackTask.phone == phone, CallbackTask.status == TASK_OPEN)
         .execution_options(populate_existing=True)
     )
-
-
-async def _client_of(session: AsyncSession, phone: str) -> tuple[int | None, int | None]:
-    row = (
-        await session.execute(
-            select(Client.id, Client.responsible_manager_id)
-            .join(ClientPhone, ClientPhone.client_id == Client.id)
-            .where(ClientPhone.phone == phone)
-        )
-    ).first()
-    return (None, None) if row is None else (row[0], row[1])
 
 
 async def _open_lead_of(session: AsyncSession, phone: str) -> tuple[int | None, int | None]:

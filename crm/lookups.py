@@ -1,0 +1,42 @@
+"""SQL lookups the crm services share: one query each, so the rules that use
+them (a card's client, a lead's owner, a task's owner chain) agree."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Call, Client, ClientPhone, Manager
+
+
+def insert_ignoring_conflicts(session: AsyncSession, table: Table):
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the session's dialect."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing()
+
+
+async def manager_id_by_extension(session: AsyncSession, extension: str | None) -> int | None:
+    if not extension:
+        return None
+    return await session.scalar(select(Manager.id).where(Manager.extension == extension))
+
+
+async def call_id_by_linkedid(session: AsyncSession, linkedid: str) -> int | None:
+    """The call card's id (CallCardStore stores it before the other services), or None."""
+    return await session.scalar(select(Call.id).where(Call.linkedid == linkedid))
+
+
+async def client_of_phone(session: AsyncSession, phone: str | None) -> tuple[int | None, int | None]:
+    """The client owning ``phone`` and their responsible manager; (None, None) if no client has it."""
+    if phone is None:
+        return None, None
+    row = (
+        await session.execute(
+            select(Client.id, Client.responsible_manager_id)
+            .join(ClientPhone, ClientPhone.client_id == Client.id)
+            .where(ClientPhone.phone == phone)
+        )
+    ).first()
+    return (None, None) if row is None else (row[0], row[1])
