@@ -50,5 +50,15 @@ class Presence:
     async def is_on_call(self, extension: str) -> bool:
         return await self._redis.scard(KEY.format(extension=extension)) > 0
 
+    async def on_call_among(self, extensions: list[str]) -> set[str]:
+        """Which of ``extensions`` are on a call, in one round trip."""
+        if not extensions:
+            return set()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for extension in extensions:
+                pipe.scard(KEY.format(extension=extension))
+            counts = await pipe.execute()
+        return {extension for extension, count in zip(extensions, counts, strict=True) if count}
+
     async def calls_of(self, extension: str) -> set[str]:
         return set(await self._redis.smembers(KEY.format(extension=extension)))

@@ -46,7 +46,7 @@ from routing.model import (
     RoutePlan,
     Strategy,
 )
-from routing.presence import KEY as PRESENCE_KEY
+from routing.presence import Presence
 from storage.models import Client, ClientPhone, Manager
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,7 @@ class RoutingService:
     ) -> None:
         self._sessions = sessions
         self._redis = redis
+        self._presence = Presence(redis)
         self._clock = clock
         self.default_queue = default_queue
         self.deadline = deadline
@@ -187,16 +188,8 @@ class RoutingService:
         self._managers = None
 
     async def _with_presence(self, managers: Sequence[ManagerState]) -> list[ManagerState]:
-        if not managers:
-            return []
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for manager in managers:
-                pipe.scard(PRESENCE_KEY.format(extension=manager.extension))
-            counts = await pipe.execute()
-        return [
-            replace(manager, on_call=True) if count else manager
-            for manager, count in zip(managers, counts, strict=True)
-        ]
+        busy = await self._presence.on_call_among([manager.extension for manager in managers])
+        return [replace(manager, on_call=True) if manager.extension in busy else manager for manager in managers]
 
 
 def _manager_state(row: Manager) -> ManagerState:

@@ -43,3 +43,11 @@ async def test_ending_an_unknown_call_is_harmless(redis):
     presence = Presence(redis)
     await presence.end_call("105", "never.1")
     assert not await presence.is_on_call("105")
+
+
+async def test_on_call_among_answers_for_many_in_one_go(redis):
+    presence = Presence(redis)
+    await presence.start_call("101", "z.1")
+    await presence.start_call("103", "z.2")
+    assert await presence.on_call_among(["101", "102", "103"]) == {"101", "103"}
+    assert await presence.on_call_among([]) == set()
