@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -39,6 +40,12 @@ class Group(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    # the group's fallback chain as routing.rules stores it; None: ring the group by round-robin
+    chain: Mapped[dict | None] = mapped_column(JSON)
+    # takes a missed call's callback task when the caller has no owner and nobody rang
+    default_manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("managers.id", ondelete="SET NULL", name="fk_groups_default_manager_id")
+    )
     managers: Mapped[list[Manager]] = relationship(secondary=manager_groups, back_populates="groups")
 
 
@@ -54,6 +61,8 @@ class Manager(Base):
     # {"mon": [["09:00", "18:00"]], ..., "holidays": ["2026-12-31"]}
     working_hours: Mapped[dict] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(default=True)
+    do_not_disturb: Mapped[bool] = mapped_column(default=False, server_default=false())
+    absent: Mapped[bool] = mapped_column(default=False, server_default=false())  # away: sick, on leave, out of the office
     groups: Mapped[list[Group]] = relationship(secondary=manager_groups, back_populates="managers")
 
 
@@ -93,6 +102,7 @@ class Call(Base):
     caller_number: Mapped[str | None] = mapped_column(String(20), index=True)
     caller_name: Mapped[str] = mapped_column(String(200), default="")
     did: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(String(80))  # the DID's marketing source
     callee_raw: Mapped[str] = mapped_column(String(80), default="")
     callee_number: Mapped[str | None] = mapped_column(String(20), index=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"))
@@ -208,3 +218,95 @@ class CallbackTaskCall(Base):
 
     linkedid: Mapped[str] = mapped_column(String(64), primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("callback_tasks.id", ondelete="CASCADE"), index=True)
+
+
+class RoutingRule(Base):
+    """What a dialled number (DID) means: its fallback chain, its marketing
+    source ("how they heard of us") and its IVR menu (digit -> chain)."""
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    did: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str | None] = mapped_column(String(80))
+    chain: Mapped[dict] = mapped_column(JSON)
+    ivr: Mapped[dict] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class User(Base):
+    """Someone who logs in: a manager (their own data), the head of sales
+    ("rop": the whole department) or an admin (configuration)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # manager, rop, admin
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class AuthToken(Base):
+    """A login session: only the token's SHA-256 is stored."""
+
+    __tablename__ = "auth_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+
+
+class Notification(Base):
+    """Something a manager is told, e.g. that a colleague answered their client."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("manager_id", "kind", "call_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    read_at: Mapped[datetime | None]
+
+
+class Webhook(Base):
+    """An outgoing webhook: events POSTed to ``url``, signed with HMAC-SHA256 of ``secret``."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(200))
+    events: Mapped[list] = mapped_column(JSON, default=list)  # event names; empty: all
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class WebhookDelivery(Base):
+    """One event for one webhook, and how delivering it went (the delivery log)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("webhook_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    event_id: Mapped[str] = mapped_column(String(80))  # the same event is delivered once per webhook
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending, delivered, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    response_status: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    delivered_at: Mapped[datetime | None]
