@@ -4,7 +4,7 @@
 VENV ?= .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install
+.PHONY: run test bench bench-ami bench-routing install
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -20,5 +20,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/pytest -q
 
-bench: $(STAMP)
+bench: bench-ami bench-routing
+
+bench-ami: $(STAMP)
 	$(VENV)/bin/python -m bench.ami_throughput
+
+# PostgreSQL and Redis on 127.0.0.1 when reachable (its database callcenter_bench is emptied), else SQLite and fakeredis
+bench-routing: $(STAMP)
+	$(VENV)/bin/python -m bench.routing_latency

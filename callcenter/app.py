@@ -18,17 +18,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from callcenter.bus import EventBus
 from callcenter.clock import Clock, SystemClock
 from callcenter.config import Settings
+from callcenter.leadership import Leadership, RedisLease, instance_id
+from callcenter.metrics import Metrics
 from callcenter.pipeline import CallPipeline
 from crm.call_cards import CallCardStore
+from crm.click_to_call import ClickToCall, DialPlan
 from crm.leads import LeadService
+from crm.notifications import OwnerNotifier
 from crm.tasks import CallbackTaskService
+from live.publisher import LivePublisher
 from pbx.agi.server import FastAgiServer
 from pbx.ami.connector import AmiConnector
 from pbx.tracker.tracker import CallTracker, TrackerConfig
-from routing.fixed import fixed_route
 from routing.presence import Presence
+from routing.service import RoutingService, fallback_reason
 from storage.cache import create_redis
 from storage.db import create_engine, migrate, session_factory
+from webhooks.delivery import DeliveryPolicy, DeliveryWorker
+from webhooks.outbox import Outbox
+from webhooks.service import WebhookService
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +53,16 @@ class Services:
     leads: LeadService
     callback_tasks: CallbackTaskService
     presence: Presence
+    routing: RoutingService
     connector: AmiConnector
     agi: FastAgiServer
+    click_to_call: ClickToCall
+    metrics: Metrics
+    webhooks: WebhookService
+    webhook_worker: DeliveryWorker
+    clock: Clock
     agi_port: int = 0
+    leadership: Leadership | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     @classmethod
@@ -68,15 +83,18 @@ class Services:
         )
         clock = clock or SystemClock()
         pipeline = CallPipeline(tracker, bus, clock)
-        # order matters: the card is stored first, then the lead, then the task that links to both
+        # order matters: the card is stored first, then the lead, then what links to both
         call_cards = CallCardStore(sessions)
         call_cards.subscribe(bus)
-        leads = LeadService(sessions, clock)
+        leads = LeadService(sessions, clock, bus)
         leads.subscribe(bus)
-        callback_tasks = CallbackTaskService(sessions, settings.callback_sla_minutes, clock)
+        if settings.notify_owner_when_colleague_answers:
+            OwnerNotifier(sessions, bus).subscribe(bus)
+        callback_tasks = CallbackTaskService(sessions, settings.callback_sla_minutes, clock, bus)
         callback_tasks.subscribe(bus)
         presence = Presence(redis)
         presence.subscribe(bus)
+        LivePublisher.create(sessions, redis, bus, clock, settings.live_channel_prefix).subscribe(bus)
         connector = AmiConnector(
             settings.ami_host,
             settings.ami_port,
@@ -89,9 +107,34 @@ class Services:
             backoff_initial=settings.ami_reconnect_initial,
             backoff_max=settings.ami_reconnect_max,
         )
-        agi = FastAgiServer(fixed_route(settings.route_default_target))
+        metrics = Metrics(connector.connected.is_set)
+        metrics.subscribe(bus)
+        routing = RoutingService(
+            sessions,
+            redis,
+            clock,
+            default_queue=settings.routing_default_queue,
+            deadline=min(settings.routing_deadline_seconds, settings.agi_answer_seconds),
+            region=settings.phone_region,
+            on_decision=lambda outcome, seconds, plan: metrics.observe_routing(
+                outcome, seconds, fallback_reason(outcome, plan)
+            ),
+        )
+        routing.subscribe(bus)
+        agi = FastAgiServer(routing.decide, decide_timeout=settings.agi_answer_seconds)
+        click_to_call = ClickToCall(
+            sessions,
+            connector.send_action,
+            DialPlan(settings.callback_agent_channel, settings.callback_outbound_context, settings.callback_dial_prefix),
+        )
+        Outbox(sessions, clock).subscribe(bus)
+        policy = DeliveryPolicy.from_settings(settings)
+        webhook_worker = DeliveryWorker(sessions, policy, clock, on_result=metrics.observe_webhook_delivery)
         return cls(
-            settings, engine, sessions, redis, bus, pipeline, call_cards, leads, callback_tasks, presence, connector, agi
+            settings=settings, engine=engine, sessions=sessions, redis=redis, bus=bus, pipeline=pipeline,
+            call_cards=call_cards, leads=leads, callback_tasks=callback_tasks, presence=presence, routing=routing,
+            connector=connector, agi=agi, click_to_call=click_to_call, metrics=metrics,
+            webhooks=WebhookService(sessions, clock), webhook_worker=webhook_worker, clock=clock,
         )
 
     @property
@@ -103,14 +146,45 @@ class Services:
         await self.start_ami()
 
     async def start_agi(self) -> None:
-        """Listen for the dialplan's route questions (port 0 picks a free one: see ``agi_port``)."""
+        """Load the routing directory, then listen for the dialplan's route
+        questions (port 0 picks a free one: see ``agi_port``)."""
+        try:
+            await self.routing.directory()
+        except Exception:
+            log.exception("loading managers and routing rules failed; the first calls may go to the default queue")
         self.agi_port = await self.agi.start(self.settings.agi_host, self.settings.agi_port)
 
+    @property
+    def ami_leader(self) -> bool:
+        """This instance holds the AMI lease, so it is the one consuming the AMI stream."""
+        return self.leadership is not None and self.leadership.is_leader
+
     async def start_ami(self) -> None:
+        """Contend for the AMI lease with the other instances; consume AMI only while holding it.
+        Webhooks are delivered by every instance, leader or not (rows are claimed with SKIP LOCKED)."""
+        await self.webhook_worker.start()
+        lease = RedisLease(self.redis, self.settings.ami_lease_key, instance_id(), self.settings.ami_lease_seconds)
+        self.leadership = Leadership(lease, on_gained=self._lead, on_lost=self._follow)
+        await self.leadership.start()
+
+    async def _lead(self) -> None:
         """Connect to Asterisk (retrying in the background); start finalising calls and escalating overdue tasks."""
         await self.connector.start()
         self._tasks.append(asyncio.create_task(self.pipeline.expire_forever(), name="tracker-expire"))
         self._tasks.append(asyncio.create_task(self._escalate_forever(), name="task-escalation"))
+
+    async def _follow(self) -> None:
+        """Stop consuming AMI and forget the calls in flight: they are the next leader's, which resyncs."""
+        await self._cancel_tasks()
+        await self.connector.stop()
+        self.pipeline.tracker = CallTracker(self.pipeline.tracker.config)
+
+    async def _cancel_tasks(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
 
     async def _escalate_forever(self, interval: float = 60.0) -> None:
         while True:
@@ -124,11 +198,11 @@ class Services:
             await asyncio.sleep(interval)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        """Stop everything; a leader releases the AMI lease, so another instance takes over at once."""
+        if self.leadership is not None:
+            await self.leadership.stop()
+        await self._cancel_tasks()
+        await self.webhook_worker.stop()
         await self.connector.stop()
         await self.agi.stop()
         await self.redis.aclose()

@@ -1,7 +1,8 @@
 """The in-process domain event bus.
 
-Publishers (the call tracker) announce what happened; subscribers (call-card
-storage now; leads, tasks, recordings later) react. Handlers are awaited in
+Publishers (the call tracker; the lead and callback-task services for their
+own changes) announce what happened; subscribers (call-card storage, leads,
+tasks, presence, metrics, the webhook outbox) react. Handlers are awaited in
 order of subscription, one event at a time, so a subscriber sees a call's
 events in the order they happened. A failing handler is logged and does not
 stop the others. Work that must survive a crash does not belong here: it goes
@@ -23,6 +24,19 @@ CALL_RINGING = "call.ringing"
 CALL_ANSWERED = "call.answered"
 CALL_ENDED = "call.ended"
 RECORDING_READY = "recording.ready"
+CLIENT_CHANGED = "client.changed"  # a client's phones or responsible manager changed (crm.events.ClientChanged)
+MANAGERS_CHANGED = "managers.changed"  # managers or groups changed (crm.events.ManagersChanged)
+CALL_SCORED = "call.scored"  # reserved: published once qa/ scores calls
+
+# published by crm/ after its transaction commits, once per real change (never on a replay);
+# payloads are JSON-able dicts
+LEAD_CREATED = "lead.created"
+TASK_CREATED = "task.created"
+TASK_UPDATED = "task.updated"  # a further missed call counted into an open task
+TASK_CLOSED = "task.closed"
+TASK_OVERDUE = "task.overdue"
+ROUTING_CHANGED = "routing.changed"  # routing rules or group chains changed (routing/rule_store.py)
+NOTIFICATION_CREATED = "notification.created"  # a manager is told something (crm/notifications.py)
 
 
 @dataclass(frozen=True)

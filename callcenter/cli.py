@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from accounts.access import Role
 from callcenter.config import Settings
 
 
@@ -113,3 +114,66 @@ def _scenario(path: Path | None):
         return load_scenario(path or "demo")
     except ScenarioError as error:
         raise click.ClickException(str(error)) from error
+
+
+@main.group()
+def users() -> None:
+    """Login accounts for the API and the web app."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True,
+              help="manager: their own calls; rop: the whole department; admin: configuration.")
+@click.option("--extension", default=None, help="The manager's extension: whose calls a manager's login sees.")
+@click.password_option(help="Prompted for (hidden, twice) when not given.")
+@click.pass_context
+def users_add(ctx: click.Context, username: str, role: str, extension: str | None, password: str) -> None:
+    """Create the login USERNAME."""
+    from accounts.http.users import UserCreate
+    from api.errors import ApiError
+    from api.validation import validate
+
+    async def add(accounts) -> None:
+        manager_id = None
+        if extension is not None:
+            manager_id = await accounts.manager_id_by_extension(extension)
+            if manager_id is None:
+                raise click.ClickException(f"no manager has extension {extension}")
+        data = {"username": username, "password": password, "role": role, "manager_id": manager_id}
+        try:
+            user = validate(UserCreate, data, "user")
+            created = await accounts.create_user(user.username, user.password, user.role, user.manager_id)
+        except ApiError as error:
+            problems = "; ".join(f"{item['loc'][-1]}: {item['msg']}" for item in error.details or ())
+            raise click.ClickException(f"{error.message}{': ' + problems if problems else ''}") from error
+        click.echo(f"user {created.username} ({created.role}) created, id {created.id}")
+
+    asyncio.run(_with_accounts(_settings(ctx), add))
+
+
+@users.command("list")
+@click.pass_context
+def users_list(ctx: click.Context) -> None:
+    """Every login: id, username, role, linked manager, whether active."""
+
+    async def show(accounts) -> None:
+        for user in await accounts.users():
+            manager = "-" if user.manager_id is None else f"manager {user.manager_id}"
+            state = "active" if user.active else "disabled"
+            click.echo(f"{user.id}\t{user.username}\t{user.role}\t{manager}\t{state}")
+
+    asyncio.run(_with_accounts(_settings(ctx), show))
+
+
+async def _with_accounts(settings: Settings, action) -> None:
+    """Run ``action`` with an AccountService on the migrated database."""
+    from accounts.service import AccountService
+    from callcenter.clock import SystemClock
+    from storage.db import migrate, session_factory
+
+    async def run(engine) -> None:
+        await migrate(engine)
+        await action(AccountService(session_factory(engine), SystemClock(), settings.session_hours))
+
+    await _with_engine(settings, run)

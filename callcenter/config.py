@@ -39,9 +39,14 @@ class Settings(BaseSettings):
         description="redis:// URL; empty means an in-process fakeredis.",
     )
     recordings_dir: Path | None = Field(default=None, description="Defaults to data_dir/recordings.")
+    pbx_recordings_dir: str = Field(
+        default="/var/spool/asterisk/monitor",
+        description="Where the PBX writes recordings (MIXMONITOR_FILENAME); its files are read from recordings_dir.",
+    )
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    session_hours: float = Field(default=12.0, gt=0, description="How long a login (token or cookie) stays valid.")
 
     ami_host: str = "127.0.0.1"
     ami_port: int = 5038
@@ -51,16 +56,50 @@ class Settings(BaseSettings):
     ami_ping_timeout: float = 5.0
     ami_reconnect_initial: float = Field(default=0.5, description="First reconnect delay; doubles up to the max.")
     ami_reconnect_max: float = 30.0
+    ami_lease_seconds: float = Field(
+        default=10.0, description="The AMI leader lease's time to live: a dead leader is replaced within it."
+    )
+    ami_lease_key: str = Field(default="callcenter:ami:leader", description="The Redis key of the AMI leader lease.")
 
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
-    route_default_target: str = Field(default="101", description="Whom the route AGI rings until routing rules exist.")
+    agi_answer_seconds: float = Field(
+        default=0.3, description="The FastAGI server's hard limit for answering; past it the dialplan uses its queue."
+    )
+    routing_deadline_seconds: float = Field(
+        default=0.25, description="Routing's own deadline, under agi_answer_seconds: past it, the default queue."
+    )
+    routing_default_queue: str = Field(default="sales", description="The queue and group new callers go to by default.")
 
     trunk_contexts: list[str] = ["from-pstn"]
     agent_contexts: list[str] = ["sim-agent"]
     phone_region: str = "RU"
     cdr_linger_seconds: float = 5.0
     callback_sla_minutes: int = Field(default=15, description="Deadline for calling back a missed caller.")
+    callback_agent_channel: str = Field(
+        default="Local/{extension}@agents", description="Click-to-call rings the manager's phone on this channel first."
+    )
+    callback_outbound_context: str = Field(default="outbound", description="Then dials the client from this context.")
+    callback_dial_prefix: str = Field(default="", description="Put before the client's digits, e.g. 9 for an outside line.")
+    notify_owner_when_colleague_answers: bool = Field(
+        default=True, description="Tell a client's manager when a colleague answered that client's call."
+    )
+
+    webhook_timeout_seconds: float = Field(default=10.0, description="How long one webhook POST may take.")
+    webhook_max_attempts: int = Field(default=8, ge=1, description="Attempts before a delivery is marked failed.")
+    webhook_backoff_base_seconds: float = Field(default=30.0, description="First retry delay; doubles per attempt.")
+    webhook_backoff_max_seconds: float = Field(default=3600.0, description="The longest retry delay.")
+
+    live_heartbeat_seconds: float = Field(
+        default=15.0, gt=0, description="A live event stream sends a comment this often when it has nothing to say."
+    )
+    live_channel_prefix: str = Field(
+        default="live", description="Redis pub/sub channels of live events: <prefix>:team, <prefix>:manager:<id>."
+    )
+
+    metrics_token: str = Field(
+        default="", description="Bearer token /metrics requires; empty: only loopback peers may read it."
+    )
 
     simulator_audio_dir: Path = Field(
         default=Path("../shared/corpus/calls"),

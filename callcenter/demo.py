@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
@@ -12,6 +13,8 @@ from rich.console import Console
 from callcenter.app import Services
 from callcenter.bus import CALL_ENDED, DomainEvent
 from callcenter.config import Settings
+from callcenter.demo_department import Department, seed_department
+from callcenter.demo_summary import summarise
 from callcenter.runner import backend
 from pbx.simulator.ami_server import AmiServer
 from pbx.simulator.scenario import Scenario
@@ -26,15 +29,37 @@ def pbx_spool(settings: Settings) -> Path:
     return settings.data_dir / "pbx-spool"
 
 
+def against_simulator(settings: Settings) -> Settings:
+    """``settings`` for a backend beside the simulator: its spool is both the PBX's recordings folder and
+    ours (so the API serves them), and click-to-call rings the simulator's managers."""
+    spool = pbx_spool(settings)
+    return settings.model_copy(
+        update={
+            "recordings_dir": spool,
+            "pbx_recordings_dir": str(spool.resolve()),
+            "callback_agent_channel": "Local/{extension}@sim-agent",
+        }
+    )
+
+
+def demo_logins(settings: Settings) -> Path:
+    return settings.data_dir / "demo-logins.txt"
+
+
 async def run_demo(settings: Settings, scenario: Scenario, *, speed: float, once: bool) -> None:
     secret = settings.ami_secret or secrets.token_urlsafe(18)
     ami = AmiServer(username=settings.ami_username, secret=secret)
     ami_port = await ami.start(settings.ami_host, 0)
-    settings = settings.model_copy(update={"ami_port": ami_port, "ami_secret": secret, "agi_port": 0})
+    settings = against_simulator(settings).model_copy(
+        update={"ami_port": ami_port, "ami_secret": secret, "agi_port": 0}
+    )
     simulator: Simulator | None = None
 
     async def start_simulator(services: Services) -> None:
         nonlocal simulator
+        if await seed_department(services.sessions, Department.load(), datetime.now(timezone.utc), demo_logins(settings)):
+            services.routing.forget_directory()  # loaded empty when FastAGI started
+            console.print("Seeded the demo department (callcenter/demo_department.yaml).")
         simulator = Simulator(
             ami, settings.agi_host, services.agi_port, pbx_spool(settings), settings.simulator_audio_dir, speed
         )
@@ -48,11 +73,16 @@ async def run_demo(settings: Settings, scenario: Scenario, *, speed: float, once
                 f"HTTP on http://{settings.http_host}:{settings.http_port}, "
                 f"database {settings.effective_database_url}"
             )
+            if demo_logins(settings).exists():
+                console.print(f"Logins for http://{settings.http_host}:{settings.http_port}/api "
+                              f"({demo_logins(settings)}):\n{demo_logins(settings).read_text().rstrip()}")
             await services.connector.connected.wait()
             assert simulator is not None
             linkedids = await _play(simulator, scenario)
             await _until_stored(stored, linkedids, timeout=settings.cdr_linger_seconds + 10)
             console.print(f"{len(linkedids)} calls placed and stored.")
+            for line in (await summarise(services.sessions, linkedids)).lines():
+                console.print(line)
             if not once:
                 console.print("Running; Ctrl-C stops.")
                 await asyncio.Event().wait()

@@ -1,7 +1,8 @@
 """Call cards: a finished call record from the tracker becomes one row in
 ``calls`` with its legs and recording, tied to managers and the client.
 
-Saving is idempotent by ``linkedid``: the same call saved twice (a replay after
+An inbound card carries the marketing source of the number dialled (the
+routing rule's ``source``: "how they heard of us"). Saving is idempotent by ``linkedid``: the same call saved twice (a replay after
 a reconnect, two instances) leaves one card holding the latest record.
 """
 
@@ -13,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from callcenter.bus import CALL_ENDED, DomainEvent, EventBus
-from crm.lookups import client_of_phone
-from pbx.tracker.model import CallRecord
+from crm.lookups import client_of_phone, source_of_did
+from pbx.tracker.model import CallRecord, Direction
 from storage.models import Call, CallLeg, Manager, Recording
 
 
@@ -45,10 +46,12 @@ class CallCardStore:
             )
             managers = await _managers_by_extension(session, record)
             client_id, _ = await client_of_phone(session, record.client_number)
+            source = await source_of_did(session, record.did) if record.direction is Direction.INBOUND else None
             if card is None:
                 card = Call(linkedid=record.linkedid, legs=[], recording=None)
                 session.add(card)
             card.client_id = client_id
+            card.source = source
             _fill_card(card, record, managers)
             await session.flush()
             return card.id

@@ -7,6 +7,9 @@ so a replayed call never makes a second lead even after the first was closed);
 the handler inserts with ``ON CONFLICT DO NOTHING`` and then reads the open
 lead back, so two simultaneous calls, two instances, or a replay all end on
 the same row.
+
+A lead really made (not found again) is announced as ``lead.created`` once the
+transaction commits: :func:`lead_payload`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.bus import CALL_ENDED, DomainEvent, EventBus
+from callcenter.bus import CALL_ENDED, LEAD_CREATED, DomainEvent, EventBus
 from callcenter.clock import Clock, SystemClock
 from crm.lookups import call_id_by_linkedid, client_of_phone, insert_ignoring_conflicts, manager_id_by_extension
 from pbx.tracker.model import CallRecord, Direction, Disposition
@@ -56,13 +59,35 @@ def utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(timezone.utc)
 
 
+def iso(moment: datetime | None) -> str | None:
+    """``moment`` in UTC as ISO 8601, for event payloads."""
+    return None if moment is None else utc(moment).isoformat()
+
+
+def lead_payload(lead: Lead, owner_extension: str | None, linkedid: str) -> dict:
+    """The ``lead.created`` payload: the lead, its owner and the call that made it."""
+    return {
+        "lead_id": lead.id,
+        "phone": lead.phone,
+        "source": lead.source,
+        "status": lead.status,
+        "owner_id": lead.owner_id,
+        "owner_extension": owner_extension,
+        "linkedid": linkedid,
+        "call_id": lead.first_call_id,
+        "created_at": iso(lead.created_at),
+    }
+
+
 # --- the service ---------------------------------------------------------------
 
 
 class LeadService:
-    def __init__(self, sessions: async_sessionmaker, clock: Clock | None = None) -> None:
+    def __init__(self, sessions: async_sessionmaker, clock: Clock | None = None, bus: EventBus | None = None) -> None:
+        """``bus`` receives ``lead.created``."""
         self._sessions = sessions
         self._clock = clock or SystemClock()
+        self._bus = bus or EventBus()
 
     def subscribe(self, bus: EventBus) -> None:
         """Listen to ``call.ended``; subscribe after CallCardStore so the card exists."""
@@ -74,7 +99,8 @@ class LeadService:
     async def record_call(self, record: CallRecord) -> Lead | None:
         """Make or find the open lead for ``record``'s caller and give it an
         owner if it has none and a manager answered. Returns the open lead, or
-        None when the call makes no lead (anonymous, a client, not inbound)."""
+        None when the call makes no lead (anonymous, a client, not inbound).
+        Publishes ``lead.created`` when this call made the lead."""
         phone = lead_phone(record)
         if phone is None:
             return None
@@ -82,9 +108,11 @@ class LeadService:
             client_id, _ = await client_of_phone(session, phone)
             if client_id is not None:
                 return None
-            owner_id = await manager_id_by_extension(session, answering_extension(record))
-            await session.execute(
-                insert_ignoring_conflicts(session, Lead.__table__).values(
+            extension = answering_extension(record)
+            owner_id = await manager_id_by_extension(session, extension)
+            created_id = await session.scalar(
+                insert_ignoring_conflicts(session, Lead.__table__)
+                .values(
                     phone=phone,
                     source=record.did,
                     first_linkedid=record.linkedid,
@@ -93,6 +121,7 @@ class LeadService:
                     status=LEAD_OPEN,
                     created_at=utc(self._clock.now()),
                 )
+                .returning(Lead.id)
             )
             if owner_id is not None:
                 await session.execute(
@@ -100,7 +129,11 @@ class LeadService:
                     .where(Lead.phone == phone, Lead.status == LEAD_OPEN, Lead.owner_id.is_(None))
                     .values(owner_id=owner_id)
                 )
-            return await _open_lead(session, phone)
+            lead = await _open_lead(session, phone)
+        if created_id is not None:
+            owner_extension = extension if owner_id is not None else None
+            await self._bus.publish(DomainEvent(LEAD_CREATED, lead_payload(lead, owner_extension, record.linkedid)))
+        return lead
 
     async def open_lead(self, phone: str) -> Lead | None:
         async with self._sessions() as session:

@@ -7,7 +7,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Call, Client, ClientPhone, Manager
+from routing.rules import CATCH_ALL_DID
+from storage.models import Call, Client, ClientPhone, Manager, RoutingRule
 
 
 def insert_ignoring_conflicts(session: AsyncSession, table: Table):
@@ -40,3 +41,16 @@ async def client_of_phone(session: AsyncSession, phone: str | None) -> tuple[int
         )
     ).first()
     return (None, None) if row is None else (row[0], row[1])
+
+
+async def source_of_did(session: AsyncSession, did: str | None) -> str | None:
+    """The marketing source of the dialled number: its routing rule's, else the catch-all rule's."""
+    if not did:
+        return None
+    rows = await session.execute(
+        select(RoutingRule.did, RoutingRule.source).where(
+            RoutingRule.did.in_((did, CATCH_ALL_DID)), RoutingRule.active.is_(True)
+        )
+    )
+    sources = {rule_did: source for rule_did, source in rows}
+    return sources.get(did, sources.get(CATCH_ALL_DID))

@@ -7,11 +7,15 @@ for the manager responsible for it, due ``sla_minutes`` after the call ended.
 - A call counts once: ``callback_task_calls`` is keyed by linkedid, so a
   replayed ``call.ended`` changes nothing, even after the task was closed.
 - The task closes itself (``done``) when the number is reached: an answered
-  inbound call from it, or an answered outbound call to it, answered after the
-  task's first missed call (so a replayed old conversation closes nothing).
+  inbound call from it, or an answered outbound call to it, that ended after the
+  task's first missed call did (so a replayed old conversation closes nothing).
 - An overdue open task is escalated (``escalated_at``) by
   :meth:`CallbackTaskService.escalate_overdue`; it stays open, so it still
   closes when the client is reached and still collects further missed calls.
+- Each real change is announced once its transaction commits, with
+  :func:`task_payload`: ``task.created``, ``task.updated`` (a further missed
+  call), ``task.closed``, ``task.overdue``. A replay changes nothing, so it
+  announces nothing.
 
 TODO(routing schedule): the deadline is plain wall-clock ``ended_at + SLA``; a
 call missed at night should be due SLA minutes into the manager's next working
@@ -26,9 +30,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.bus import CALL_ENDED, DomainEvent, EventBus
+from callcenter.bus import CALL_ENDED, TASK_CLOSED, TASK_CREATED, TASK_OVERDUE, TASK_UPDATED, DomainEvent, EventBus
 from callcenter.clock import Clock, SystemClock
-from crm.leads import LEAD_OPEN, utc
+from crm.leads import LEAD_OPEN, iso, utc
 from crm.lookups import call_id_by_linkedid, client_of_phone, insert_ignoring_conflicts
 from pbx.tracker.model import CallRecord, Direction, Disposition
 from storage.models import CallbackTask, CallbackTaskCall, Lead, Manager
@@ -96,6 +100,29 @@ def is_overdue(deadline: datetime, now: datetime) -> bool:
     return utc(deadline) < utc(now)
 
 
+def task_payload(task: CallbackTask, manager_extension: str | None, linkedid: str | None) -> dict:
+    """A task event's payload: the task as it now is, its owner, and the call
+    that changed it (None for an escalation)."""
+    return {
+        "task_id": task.id,
+        "phone": task.phone,
+        "status": task.status,
+        "client_id": task.client_id,
+        "lead_id": task.lead_id,
+        "manager_id": task.manager_id,
+        "manager_extension": manager_extension,
+        "missed_count": task.missed_count,
+        "linkedid": linkedid,
+        "first_linkedid": task.first_linkedid,
+        "first_missed_at": iso(task.first_missed_at),
+        "last_missed_at": iso(task.last_missed_at),
+        "deadline_at": iso(task.deadline_at),
+        "escalated_at": iso(task.escalated_at),
+        "closed_at": iso(task.closed_at),
+        "closed_by_linkedid": task.closed_by_linkedid,
+    }
+
+
 # --- the service ---------------------------------------------------------------
 
 
@@ -105,10 +132,13 @@ class CallbackTaskService:
         sessions: async_sessionmaker,
         sla_minutes: float = DEFAULT_SLA_MINUTES,
         clock: Clock | None = None,
+        bus: EventBus | None = None,
     ) -> None:
+        """``bus`` receives the task events."""
         self._sessions = sessions
         self._sla_minutes = sla_minutes
         self._clock = clock or SystemClock()
+        self._bus = bus or EventBus()
 
     def subscribe(self, bus: EventBus) -> None:
         """Listen to ``call.ended``; subscribe after CallCardStore and LeadService."""
@@ -135,8 +165,9 @@ class CallbackTaskService:
             lead_id, lead_owner = await _open_lead_of(session, phone)
             last_rung = await _last_rung(session, record)
             inactive = await _inactive(session, (client_manager, lead_owner, last_rung))
-            await session.execute(
-                insert_ignoring_conflicts(session, CallbackTask.__table__).values(
+            created_id = await session.scalar(
+                insert_ignoring_conflicts(session, CallbackTask.__table__)
+                .values(
                     phone=phone,
                     client_id=client_id,
                     lead_id=lead_id,
@@ -150,6 +181,7 @@ class CallbackTaskService:
                     deadline_at=callback_deadline(missed_at, self._sla_minutes),
                     created_at=utc(self._clock.now()),
                 )
+                .returning(CallbackTask.id)
             )
             task = await _open_task(session, phone)
             counted = await session.execute(
@@ -172,10 +204,13 @@ class CallbackTaskService:
                     ),
                 )
             )
-            return await _open_task(session, phone)
+            task = await _open_task(session, phone)
+            (payload,) = await _payloads(session, [task], record.linkedid)
+        await self._bus.publish(DomainEvent(TASK_UPDATED if created_id is None else TASK_CREATED, payload))
+        return task
 
     async def _reached(self, record: CallRecord, phone: str) -> CallbackTask | None:
-        reached_at = utc(record.answered_at or record.ended_at or record.started_at)
+        reached_at = utc(record.ended_at or record.answered_at or record.started_at)
         async with self._sessions() as session, session.begin():
             call_id = await call_id_by_linkedid(session, record.linkedid)
             closed = await session.execute(
@@ -194,11 +229,17 @@ class CallbackTaskService:
                 .returning(CallbackTask.id)
             )
             task_id = closed.scalar()
-            return None if task_id is None else await _task(session, task_id)
+            if task_id is None:
+                return None
+            task = await _task(session, task_id)
+            (payload,) = await _payloads(session, [task], record.linkedid)
+        await self._bus.publish(DomainEvent(TASK_CLOSED, payload))
+        return task
 
     async def escalate_overdue(self, now: datetime | None = None) -> list[CallbackTask]:
         """Mark open tasks past their deadline as escalated and return those
-        escalated by this call; already escalated ones are not returned again."""
+        escalated by this call; already escalated ones are not returned (nor
+        announced as ``task.overdue``) again."""
         now = utc(now or self._clock.now())
         async with self._sessions() as session, session.begin():
             ids = (
@@ -215,7 +256,7 @@ class CallbackTaskService:
             ).all()
             if not ids:
                 return []
-            return list(
+            escalated = list(
                 await session.scalars(
                     select(CallbackTask)
                     .where(CallbackTask.id.in_(ids))
@@ -223,6 +264,9 @@ class CallbackTaskService:
                     .execution_options(populate_existing=True)
                 )
             )
+            payloads = await _payloads(session, escalated, None)
+        await self._bus.publish_all([DomainEvent(TASK_OVERDUE, payload) for payload in payloads])
+        return escalated
 
     async def open_task(self, phone: str) -> CallbackTask | None:
         async with self._sessions() as session:
@@ -255,6 +299,16 @@ async def _open_task(session: AsyncSession, phone: str) -> CallbackTask | None:
         .where(CallbackTask.phone == phone, CallbackTask.status == TASK_OPEN)
         .execution_options(populate_existing=True)
     )
+
+
+async def _payloads(session: AsyncSession, tasks: list[CallbackTask], linkedid: str | None) -> list[dict]:
+    """:func:`task_payload` of each task, with its manager's extension."""
+    ids = {task.manager_id for task in tasks if task.manager_id is not None}
+    extensions: dict[int, str] = {}
+    if ids:
+        rows = await session.execute(select(Manager.id, Manager.extension).where(Manager.id.in_(ids)))
+        extensions = {manager_id: extension for manager_id, extension in rows}
+    return [task_payload(task, extensions.get(task.manager_id), linkedid) for task in tasks]
 
 
 async def _open_lead_of(session: AsyncSession, phone: str) -> tuple[int | None, int | None]:

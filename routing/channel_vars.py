@@ -19,7 +19,8 @@ something to Asterisk's application argument parser (``,``, ``&``, ``|``,
 ``(``, ``)``, ``$``, ``{``, ``}``, ``@``, quotes, backslashes) in extensions and
 queue names (a mailbox keeps ``@`` for ``mailbox@context``); the free text
 in ``ROUTE_REASON``/``ROUTE_SOURCE`` keeps letters, digits, spaces and plain
-punctuation only. FastAgiServer escapes what is left for ``SET VARIABLE``.
+punctuation only, so FastAgiServer can set them all with one ``EXEC MSet``
+(it falls back to escaped ``SET VARIABLE`` for anything else).
 """
 
 from __future__ import annotations

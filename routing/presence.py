@@ -1,20 +1,47 @@
-"""Who is on a call right now, kept in Redis from the tracker's domain events.
+"""Who is on a call right now, and who talked when, kept in Redis from the
+tracker's domain events.
 
 A manager counts as busy from the moment they answer until the call ends. The
 state lives in Redis so that every instance, and the FastAGI route decision,
-sees the same picture; each entry expires after ``ttl`` seconds so a crashed
+sees the same picture: one sorted set ``presence:on_call`` of
+``<extension>|<linkedid>`` scored by when the call was answered. An entry
+older than ``ttl`` seconds no longer counts (and is swept), so a crashed
 instance cannot leave a manager busy forever.
+
+For the group strategies each answered call's end is kept too: when each
+manager's last call ended (hash ``presence:last_ended``) and how many calls
+they answered per UTC day (hash ``presence:answered:<YYYY-MM-DD>``, kept two
+days). ``add_view``/``view`` read all of it in three commands of the caller's
+pipeline, so routing needs one round trip whatever the size of the team.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from callcenter.bus import CALL_ANSWERED, CALL_ENDED, DomainEvent, EventBus
 from pbx.tracker.model import CallRecord
 
-KEY = "presence:on_call:{extension}"
+ON_CALL_KEY = "presence:on_call"
+LAST_ENDED_KEY = "presence:last_ended"
+ANSWERED_KEY = "presence:answered:{day}"
 DEFAULT_TTL_SECONDS = 4 * 3600
+ANSWERED_TTL_SECONDS = 2 * 24 * 3600
+SEPARATOR = "|"
+
+
+@dataclass(frozen=True)
+class PresenceView:
+    """What routing needs to know about the managers right now."""
+
+    on_call: frozenset[str] = frozenset()
+    last_call_ended: dict[str, datetime] = field(default_factory=dict)
+    calls_today: dict[str, int] = field(default_factory=dict)
 
 
 class Presence:
@@ -29,36 +56,54 @@ class Presence:
     async def _on_answered(self, event: DomainEvent) -> None:
         record: CallRecord = event.payload
         if record.answered_by:
-            await self.start_call(record.answered_by, record.linkedid)
+            await self.start_call(record.answered_by, record.linkedid, record.answered_at or record.started_at)
 
     async def _on_ended(self, event: DomainEvent) -> None:
         record: CallRecord = event.payload
-        for extension in {leg.extension for leg in record.legs} | {record.answered_by or ""}:
-            if extension:
-                await self.end_call(extension, record.linkedid)
+        extensions = {leg.extension for leg in record.legs} | {record.answered_by or ""}
+        await self.end_call(sorted(extension for extension in extensions if extension), record.linkedid)
+        if record.answered_by and record.ended_at:
+            await self.count_answered(record.answered_by, record.ended_at)
 
-    async def start_call(self, extension: str, linkedid: str) -> None:
-        key = KEY.format(extension=extension)
+    async def start_call(self, extension: str, linkedid: str, at: datetime) -> None:
+        """``extension`` is on call ``linkedid`` since ``at``; entries past the ttl are swept."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.sadd(key, linkedid)
-            pipe.expire(key, self._ttl)
+            pipe.zadd(ON_CALL_KEY, {f"{extension}{SEPARATOR}{linkedid}": at.timestamp()})
+            pipe.zremrangebyscore(ON_CALL_KEY, "-inf", f"({at.timestamp() - self._ttl}")
             await pipe.execute()
 
-    async def end_call(self, extension: str, linkedid: str) -> None:
-        await self._redis.srem(KEY.format(extension=extension), linkedid)
+    async def end_call(self, extensions: Sequence[str], linkedid: str) -> None:
+        if extensions:
+            await self._redis.zrem(ON_CALL_KEY, *(f"{extension}{SEPARATOR}{linkedid}" for extension in extensions))
 
-    async def is_on_call(self, extension: str) -> bool:
-        return await self._redis.scard(KEY.format(extension=extension)) > 0
+    async def count_answered(self, extension: str, ended_at: datetime) -> None:
+        """Remember that ``extension`` finished an answered call at ``ended_at``."""
+        ended_at = ended_at.astimezone(timezone.utc)
+        answered = ANSWERED_KEY.format(day=ended_at.date().isoformat())
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(LAST_ENDED_KEY, extension, ended_at.isoformat())
+            pipe.hincrby(answered, extension, 1)
+            pipe.expire(answered, ANSWERED_TTL_SECONDS)
+            await pipe.execute()
 
-    async def on_call_among(self, extensions: list[str]) -> set[str]:
-        """Which of ``extensions`` are on a call, in one round trip."""
-        if not extensions:
-            return set()
+    def add_view(self, pipe: Pipeline, now: datetime) -> None:
+        """Queue the three reads of ``view`` on ``pipe``."""
+        pipe.zrangebyscore(ON_CALL_KEY, now.timestamp() - self._ttl, "+inf")
+        pipe.hgetall(LAST_ENDED_KEY)
+        pipe.hgetall(ANSWERED_KEY.format(day=now.astimezone(timezone.utc).date().isoformat()))
+
+    @staticmethod
+    def view(results: Sequence) -> PresenceView:
+        """The ``PresenceView`` from the results of ``add_view``'s commands."""
+        on_call, last_ended, answered = results
+        return PresenceView(
+            on_call=frozenset(member.partition(SEPARATOR)[0] for member in on_call),
+            last_call_ended={ext: datetime.fromisoformat(moment) for ext, moment in last_ended.items()},
+            calls_today={ext: int(count) for ext, count in answered.items()},
+        )
+
+    async def read_view(self, now: datetime) -> PresenceView:
+        """The view on its own (one round trip)."""
         async with self._redis.pipeline(transaction=False) as pipe:
-            for extension in extensions:
-                pipe.scard(KEY.format(extension=extension))
-            counts = await pipe.execute()
-        return {extension for extension, count in zip(extensions, counts, strict=True) if count}
-
-    async def calls_of(self, extension: str) -> set[str]:
-        return set(await self._redis.smembers(KEY.format(extension=extension)))
+            self.add_view(pipe, now)
+            return self.view(await pipe.execute())

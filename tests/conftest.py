@@ -82,12 +82,15 @@ def free_port() -> int:
 
 @pytest.fixture
 def settings(database_url, engine, tmp_path) -> Settings:
-    """Backend settings on a migrated test database, free ports and a short CDR wait."""
+    """Backend settings on a migrated test database, free ports, a short CDR wait, and routing
+    deadlines long enough for a busy CI machine (the deadlines have tests of their own)."""
     return Settings(
         database_url=database_url,
         data_dir=tmp_path,
         http_port=free_port(),
         agi_port=0,
+        agi_answer_seconds=3.0,
+        routing_deadline_seconds=2.5,
         simulator_audio_dir=CORPUS,
         cdr_linger_seconds=1.0,
     )

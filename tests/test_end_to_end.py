@@ -12,63 +12,96 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from callcenter.bus import CALL_ANSWERED, CALL_RINGING
-from callcenter.demo import run_demo
+from aiohttp.test_utils import TestClient, TestServer
+
+from callcenter.app import Services
+from callcenter.demo import demo_logins, run_demo, against_simulator
 from callcenter.runner import backend
 from pbx.simulator.ami_server import AmiServer
 from pbx.simulator.scenario import CallSpec, load_scenario
 from pbx.simulator.simulator import Simulator
-from storage.models import Call, CallbackTask, Lead
+from routing.rules import CATCH_ALL_DID
+from server import create_app
+from storage.models import Call, CallbackTask, Lead, Manager, Notification, RoutingRule
 from tests.support.ami import no_channels
 from tests.support.shared import CORPUS
 
 SPEED = 20.0
 
 
+@pytest.fixture
+async def everyone_rings_101_first(sessions) -> None:
+    """A catch-all routing rule: every call rings extension 101 (no manager in the database) first."""
+    async with sessions() as session, session.begin():
+        session.add(RoutingRule(did=CATCH_ALL_DID, chain={"steps": [{"kind": "extension", "extension": "101"}]}))
+
+
 async def cards(sessions) -> dict[str, Call]:
-    """Stored call cards by caller (raw, as the PBX sent it)."""
+    """Stored call cards by caller (raw, as the PBX sent it; the last call of a repeat caller)."""
     async with sessions() as session:
         rows = await session.scalars(select(Call).options(selectinload(Call.legs), selectinload(Call.recording)))
         return {card.caller_raw: card for card in rows}
 
 
-async def test_demo_calls_become_call_cards(settings, sessions):
-    await asyncio.wait_for(run_demo(settings, load_scenario("demo"), speed=SPEED, once=True), timeout=60)
+async def test_the_demo_department_routes_its_callers(settings, sessions):
+    """The demo (pbx/simulator/scenarios/demo.yaml on callcenter/demo_department.yaml) end to end:
+    routing to owners and along fallbacks, leads, a callback task closed by the client's next call,
+    an owner told that a colleague took their client."""
+    scenario = load_scenario("demo")
+    await asyncio.wait_for(run_demo(settings, scenario, speed=SPEED, once=True), timeout=90)
     stored = await cards(sessions)
-    assert len(stored) == 5  # demo.yaml places five calls
+    assert sorted(stored) == sorted({call.caller_number for call in scenario.calls})  # one caller calls twice
+    rung = {leg.extension for card in stored.values() for leg in card.legs}
+    assert not rung & {"103", "105"}  # on leave, out of hours: routing never rings them
 
-    known = stored["79161234567"]
-    assert (known.disposition, known.answered_by_extension, known.caller_number) == ("answered", "101", "+79161234567")
-    assert known.talk_seconds > 0 and known.wait_seconds > 0
-    assert known.recording.path.endswith(".wav") and (settings.data_dir / "pbx-spool").is_dir()
+    romashka = stored["79161234567"]  # a client of 101: their own manager first, and they answer
+    assert [leg.extension for leg in romashka.legs] == ["101"]
+    assert (romashka.disposition, romashka.answered_by_extension, romashka.source) == ("answered", "101", "сайт")
+    assert romashka.recording.path.endswith(".wav") and (settings.data_dir / "pbx-spool").is_dir()
 
-    maria = stored["79035550011"]  # 101 away for her call: Dial NOANSWER, then the queue, where 102 answers
-    assert maria.caller_name == "Мария"
-    assert maria.legs[0].extension == "101" and maria.legs[0].result == "noanswer"
-    assert {"101", "102", "103"} == {leg.extension for leg in maria.legs[1:]}  # the queue rings all
-    assert (maria.disposition, maria.answered_by_extension, maria.queue) == ("answered", "102", "sales")
-    assert maria.wait_seconds >= 20  # the 20 s Dial to the away manager came first
+    kravtsov = stored["79035550011"]  # 104's client; 104 does not pick up: then her group rings all
+    assert (kravtsov.legs[0].extension, kravtsov.legs[0].result) == ("104", "noanswer")
+    assert [(leg.extension, leg.result) for leg in kravtsov.legs[1:]] == [("106", "answered")]
+    assert (kravtsov.answered_by_extension, kravtsov.source, kravtsov.wait_seconds >= 15) == ("106", "Avito", True)
 
-    impatient = stored["79267770000"]  # everybody away, hangs up after 12 s
-    assert (impatient.disposition, impatient.answered_by_extension) == ("abandoned", None)
-    assert impatient.wait_seconds == pytest.approx(12, abs=1.5)
+    elena = stored["89161112233"]  # her manager 103 is on leave: the sales group takes her
+    assert elena.answered_by_extension in {"101", "102"}
 
-    anonymous = next(card for raw, card in stored.items() if card.caller_number is None)
-    assert anonymous.disposition == "answered"
-
-    elena = stored["89161112233"]
-    assert (elena.caller_number, elena.caller_name) == ("+79161112233", "Елена Смирнова")
+    newcomer = stored["79990001122"]
+    assert newcomer.disposition == "answered" and newcomer.answered_by_extension in {"104", "106"}
+    anonymous = stored["anonymous"]
+    assert anonymous.disposition == "answered" and anonymous.caller_number is None
 
     async with sessions() as session:
+        managers = dict((await session.execute(select(Manager.id, Manager.extension))).all())
         leads = {lead.phone: lead for lead in await session.scalars(select(Lead))}
-        tasks = list(await session.scalars(select(CallbackTask)))
-    # every caller with a number is new to an empty database: one lead each; the anonymous one has none
-    assert set(leads) == {"+79161234567", "+79035550011", "+79267770000", "+79161112233"}
-    assert {lead.source for lead in leads.values()} == {"74951234567"}  # the DID they called
-    # the abandoned call is the only one to call back, owned by the manager it last rang (none exist in the db)
-    assert [(task.phone, task.status, task.missed_count) for task in tasks] == [("+79267770000", "open", 1)]
+        [task] = await session.scalars(select(CallbackTask))
+        told = {(managers[n.manager_id], n.payload["answered_by"]) for n in await session.scalars(select(Notification))}
+        impatient = list(await session.scalars(select(Call).where(Call.caller_raw == "79267770000").order_by(Call.started_at)))
+    assert set(leads) == {"+79267770000", "+79990001122"}  # the new callers with a number
+    assert managers[leads["+79990001122"].owner_id] == newcomer.answered_by_extension
+    assert [card.disposition for card in impatient] == ["abandoned", "answered"]
+    assert (task.phone, task.status, task.closed_by_linkedid) == ("+79267770000", "done", impatient[1].linkedid)
+    assert told == {("104", "106"), ("103", elena.answered_by_extension)}
+
+    # the API over the demo's data: Sergey (101) sees his calls and their recordings, not 106's
+    passwords = dict(line.split(": ") for line in demo_logins(settings).read_text().splitlines())
+    services = await Services.create(against_simulator(settings))
+    async with TestClient(TestServer(create_app(services))) as http:
+        login = await http.post("/api/auth/login", json={"username": "sergey", "password": passwords["sergey (manager)"]})
+        headers = {"Authorization": f"Bearer {(await login.json())['token']}"}
+        mine = (await (await http.get("/api/calls", headers=headers)).json())["items"]
+        assert romashka.id in {call["id"] for call in mine}
+        assert kravtsov.id not in {call["id"] for call in mine}
+        assert (await http.get(f"/api/calls/{kravtsov.id}", headers=headers)).status == 404
+        card = await (await http.get(f"/api/calls/{romashka.id}", headers=headers)).json()
+        assert card["source"] == "сайт" and [leg["extension"] for leg in card["legs"]] == ["101"]
+        audio = await http.get(f"/api/calls/{romashka.id}/recording", headers={**headers, "Range": "bytes=0-43"})
+        assert (audio.status, (await audio.read())[:4]) == (206, b"RIFF")
+    await services.stop()
 
 
-async def test_calls_that_end_during_an_ami_outage_are_closed_on_reconnect(settings, sessions):
+async def test_calls_that_end_during_an_ami_outage_are_closed_on_reconnect(settings, sessions, everyone_rings_101_first):
     """Kill the AMI connection mid-call; both calls end while it is down; the
     resync after the reconnect closes them with what was known."""
     settings = settings.model_copy(update={"ami_secret": "s3cret", "ami_reconnect_initial": 4.0, "ami_reconnect_max": 4.0})
@@ -125,7 +158,7 @@ async def test_health_reports_the_ami_link(settings):
             url = f"http://{settings.http_host}:{settings.http_port}/health"
             await asyncio.wait_for(services.connector.connected.wait(), 5)
             async with http.get(url) as response:
-                assert (response.status, await response.json()) == (200, {"status": "ok", "ami_connected": True})
+                assert (response.status, await response.json()) == (200, {"status": "ok", "ami_connected": True, "leader": True})
             await ami.stop()
             async with asyncio.timeout(5):
                 while services.ami_connected:

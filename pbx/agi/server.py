@@ -2,10 +2,19 @@
 
 Asterisk connects, sends its ``agi_*`` environment (``key: value`` lines, then
 a blank line) and waits for commands. The server asks ``decide`` for channel
-variables, sends one ``SET VARIABLE`` per variable plus ``ROUTE_DECIDED_BY``,
-reading Asterisk's ``200 result=1`` after each, and hangs up. If ``decide``
-fails or is late, no command is sent: ``ROUTE_TARGET`` stays empty and the
-dialplan routes to the default queue. Bad peers are logged and dropped.
+variables (plus ``ROUTE_DECIDED_BY``) and sets them with as few commands as it
+can, each answered by Asterisk before the next is sent, then hangs up:
+
+- ``EXEC MSet "NAME=value,NAME2=value2"`` sets many variables in one round trip
+  (Asterisk's MSet application; a command line stays under
+  ``MAX_COMMAND_BYTES``, so a long answer takes several);
+- a value MSet cannot carry (commas, quotes, backslashes, brackets, ``$``) is
+  sent on its own as ``SET VARIABLE NAME "value"``, escaped.
+
+Asterisk reads a FastAGI socket one command at a time, so commands are never
+pipelined. If ``decide`` fails or is late, no command is sent: ``ROUTE_TARGET``
+stays empty and the dialplan routes to the default queue. Bad peers are
+logged and dropped.
 """
 
 from __future__ import annotations
@@ -21,7 +30,10 @@ log = logging.getLogger(__name__)
 DECIDED_BY = "callcenter"
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+MSET_UNSAFE = re.compile(r'[,"\\()\[\]{}$|]')  # what Asterisk's argument parser or MSet would read
+MAX_COMMAND_BYTES = 1024  # well under res_agi's 2048-byte command buffer
 SESSION_ENDING_REPLIES = ("HANGUP", "510", "520")
+APPLICATION_NOT_FOUND = "result=-2"
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,7 @@ class AgiRequest:
 
 
 Decide = Callable[[AgiRequest], Awaitable[Mapping[str, str]]]
+Encode = Callable[[Mapping[str, str]], list[str]]
 
 
 class AgiProtocolError(Exception):
@@ -63,10 +76,32 @@ class AgiProtocolError(Exception):
 
 def set_variable_command(name: str, value: str) -> str:
     """``SET VARIABLE name "value"`` escaped for Asterisk's AGI argument parser."""
+    escaped = CONTROL_CHARACTERS.sub("", value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'SET VARIABLE {_checked(name)} "{escaped}"'
+
+
+def _checked(name: str) -> str:
     if not VARIABLE_NAME.fullmatch(name):
         raise ValueError(f"not a channel variable name: {name!r}")
-    escaped = CONTROL_CHARACTERS.sub("", value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'SET VARIABLE {name} "{escaped}"'
+    return name
+
+
+def variable_commands(variables: Mapping[str, str]) -> list[str]:
+    """The fewest AGI commands that set ``variables``: ``EXEC MSet`` for the
+    values it can carry, ``SET VARIABLE`` for the others. Raises ``ValueError``
+    for a bad name and ``TypeError`` for a value that is not a string."""
+    batches: list[list[str]] = []
+    singles: list[str] = []
+    for name, value in variables.items():
+        value = CONTROL_CHARACTERS.sub("", value)
+        if MSET_UNSAFE.search(value):
+            singles.append(set_variable_command(name, value))
+            continue
+        pair = f"{_checked(name)}={value}"
+        if not batches or len(",".join([*batches[-1], pair]).encode()) > MAX_COMMAND_BYTES:
+            batches.append([])
+        batches[-1].append(pair)
+    return [f'EXEC MSet "{",".join(pairs)}"' for pairs in batches] + singles
 
 
 class FastAgiServer:
@@ -79,8 +114,12 @@ class FastAgiServer:
         read_timeout: float = 2.0,
         max_header_bytes: int = 16384,
         decide_timeout: float = 0.3,
+        encode: Encode = variable_commands,
     ) -> None:
+        """``encode`` turns the answer into AGI commands (``variable_commands``:
+        as few as possible)."""
         self.decide = decide
+        self.encode = encode
         self.read_timeout = read_timeout
         self.max_header_bytes = max_header_bytes
         self.decide_timeout = decide_timeout
@@ -153,8 +192,7 @@ class FastAgiServer:
         try:
             async with asyncio.timeout(self.decide_timeout):
                 variables = await self.decide(request)
-            variables = {**variables, "ROUTE_DECIDED_BY": DECIDED_BY}
-            return [set_variable_command(name, value) for name, value in variables.items()]
+            return self.encode({**variables, "ROUTE_DECIDED_BY": DECIDED_BY})
         except TimeoutError:
             log.warning("routing %s took over %.2f s; leaving it to the dialplan", request.channel, self.decide_timeout)
         except Exception:
@@ -166,7 +204,7 @@ class FastAgiServer:
         writer.write(command.encode() + b"\n")
         async with asyncio.timeout(self.read_timeout):
             reply = (await read_line(reader)).decode("utf-8", "replace").strip()
-        if reply.startswith("200"):
+        if reply.startswith("200") and APPLICATION_NOT_FOUND not in reply:
             return True
         if not reply or reply.startswith(SESSION_ENDING_REPLIES):
             log.info("FastAGI: %r after %r; ending the session", reply or "EOF", command)

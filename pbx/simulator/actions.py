@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from pbx.simulator.agi_client import ASTERISK_VERSION
 from pbx.ami.framing import header
-from pbx.simulator.call import PSTN, TRANSFER, InboundCall, OriginateRequest
+from pbx.simulator.agent import AGENT_CONTEXT
+from pbx.simulator.call import CALLER_CONTEXT, PSTN, TRANSFER, InboundCall, OriginateRequest
 from pbx.simulator.channel import UNKNOWN, Channel, Party
 from pbx.simulator.events import CALL, event
+from pbx.simulator.outbound import ORIGINATE_TIMEOUT, OUTBOUND, CallbackRequest
 from pbx.simulator.recording import Monitor
 
 if TYPE_CHECKING:
@@ -18,7 +20,8 @@ if TYPE_CHECKING:
 
 Reply = list[dict[str, str]]
 ORIGINATE_CHANNEL = re.compile(rf"Local/(\d+)@{PSTN}")
-TRANSFER_EXTEN = re.compile(r"\d.+")  # _X. in [transfer]
+CALLBACK_CHANNEL = re.compile(rf"Local/(\w+)@{AGENT_CONTEXT}")
+TRANSFER_EXTEN = re.compile(r"\d.+")  # _X. in [transfer] and [outbound]
 CALLERID = re.compile(r'^\s*(?:"?(?P<name>[^"<]*?)"?\s*)?<(?P<num>[^>]*)>\s*$')
 
 
@@ -60,28 +63,42 @@ class SimulatorActions:
         return self.engine.channels.get(header(headers, "Channel"))
 
     def _call_of(self, channel: Channel) -> InboundCall | None:
-        return self.sim.calls.get(channel.linkedid)
+        """The inbound call ``channel`` belongs to; None for a click-to-call's channels."""
+        call = self.sim.calls.get(channel.linkedid)
+        return call if isinstance(call, InboundCall) else None
 
     async def originate(self, session: Any, headers: dict[str, str]) -> Reply:
-        match = ORIGINATE_CHANNEL.fullmatch(header(headers, "Channel"))
-        if match is None:
-            return error(f"Originate: only Local/<DID>@{PSTN} is simulated")
-        if (header(headers, "Context"), header(headers, "Exten") or "s") != ("sim-caller", "s"):
-            return error("Originate: Context must be sim-caller, Exten s")
+        """``Local/<DID>@from-pstn`` into ``sim-caller,s,1`` (an inbound call), or ``Local/<extension>@sim-agent``
+        into ``outbound,<number>,1`` (a click-to-call, see ``pbx.simulator.outbound``)."""
+        channel, context, exten = header(headers, "Channel"), header(headers, "Context"), header(headers, "Exten")
+        inbound, callback = ORIGINATE_CHANNEL.fullmatch(channel), CALLBACK_CHANNEL.fullmatch(channel)
+        if inbound is None and callback is None:
+            return error(f"Originate: only Local/<DID>@{PSTN} and Local/<extension>@{AGENT_CONTEXT} are simulated")
+        if inbound is not None and (context, exten or "s") != (CALLER_CONTEXT, "s"):
+            return error(f"Originate: Context must be {CALLER_CONTEXT}, Exten s")
+        if callback is not None and (context != OUTBOUND or not TRANSFER_EXTEN.fullmatch(exten)
+                                     or (header(headers, "Priority") or "1") != "1"):
+            return error(f"Originate: Local/<extension>@{AGENT_CONTEXT} goes to {OUTBOUND},<number>,1")
         try:
             variables = parse_variables(header(headers, "Variable"))
             timeout = float(header(headers, "Timeout")) / 1000 if header(headers, "Timeout") else None
         except ValueError as problem:
             return error(f"Originate: {problem}")
-        caller = parse_callerid(header(headers, "CallerID"))
-        self.sim.originate(OriginateRequest(match[1], caller, variables, header(headers, "ActionID"), timeout))
+        caller, action_id = parse_callerid(header(headers, "CallerID")), header(headers, "ActionID")
+        if inbound is not None:
+            self.sim.originate(OriginateRequest(inbound[1], caller, variables, action_id, timeout))
+        else:
+            self.sim.originate(CallbackRequest(callback[1], exten, caller, variables, action_id,
+                                               timeout or ORIGINATE_TIMEOUT))
         return success("Originate successfully queued")
 
     async def hangup(self, session: Any, headers: dict[str, str]) -> Reply:
         channel = self._channel(headers)
-        call = channel and self._call_of(channel)
-        if call is None:
+        if channel is None:
             return error("No such channel")
+        call = self._call_of(channel)
+        if call is None:
+            return error("Hangup: only the channels of inbound calls are simulated")
         call.request_hangup()
         return success("Channel Hungup")
 

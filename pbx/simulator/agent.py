@@ -1,4 +1,7 @@
-"""A simulated manager: the Local/<id>@sim-agent pair and the [agent-sub] dialplan it runs."""
+"""A simulated manager: the Local/<id>@sim-agent pair and the [agent-sub] dialplan it runs.
+
+The simulated clients an outbound call reaches run the same [agent-sub] from ``[sim-callee]``
+(``Local/<number>@sim-callee``, see ``pbx.simulator.outbound``): ``context`` says which."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from pbx.simulator.events import CALL, CdrRecord, bridge_part, event
 from pbx.simulator.playback import playback_seconds
 
 SUB = "agent-sub"
+AGENT_CONTEXT = "sim-agent"
 
 
 class Outcome(Enum):
@@ -21,7 +25,7 @@ class Outcome(Enum):
 
 @dataclass
 class AgentLeg:
-    """One attempt to reach agent ``agent_id`` from the inbound channel ``caller``."""
+    """One attempt to reach agent ``agent_id`` from the channel ``caller`` (for an Originate: its own ;1)."""
 
     engine: PbxEngine
     agent_id: str
@@ -31,39 +35,45 @@ class AgentLeg:
     queued: bool
     outcome: asyncio.Future[Outcome] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     state: str = ""
+    context: str = AGENT_CONTEXT  # where the ;2 half runs: sim-agent, or sim-callee for a client
     _timer: asyncio.Task[None] | None = None
 
     @classmethod
-    def for_dial(cls, engine: PbxEngine, agent_id: str, caller: Channel) -> AgentLeg:
-        """Channel setup as ``Dial(Local/<id>@sim-agent)`` emits it."""
-        one, two = engine.local_pair(agent_id, "sim-agent", caller.linkedid)
-        leg = cls(engine, agent_id, caller, one, two, queued=False)
-        engine.setvar(one, "DIALEDPEERNUMBER", f"{agent_id}@sim-agent")
+    def for_dial(cls, engine: PbxEngine, agent_id: str, caller: Channel, context: str = AGENT_CONTEXT) -> AgentLeg:
+        """Channel setup as ``Dial(Local/<id>@<context>)`` emits it while requesting the channel (the ;1 side);
+        ``call()`` places it."""
+        one, two = engine.local_pair(agent_id, context, caller.linkedid)
+        leg = cls(engine, agent_id, caller, one, two, queued=False, context=context)
+        engine.setvar(one, "DIALEDPEERNUMBER", f"{agent_id}@{context}")
         engine.copy_variables(one, caller.inheritable())
         one.exten, one.caller = caller.exten, Party(caller.exten, caller.caller.name)
         one.connected = Party(caller.caller.num, caller.caller.name)
-        engine.step(one, "sim-agent", caller.exten, 1, "AppDial", "(Outgoing Line)")
+        engine.step(one, context, caller.exten, 1, "AppDial", "(Outgoing Line)")
         engine.new_callerid(one, one.caller)
         engine.new_connected_line(one, one.connected)
-        engine.setvar(two, "DIALEDPEERNUMBER", f"{agent_id}@sim-agent")
-        engine.copy_variables(two, caller.inheritable())
+        return leg
+
+    def call(self) -> None:
+        """``ast_call`` of a dialled Local channel: the ;2 side gets the caller's variables and ids."""
+        engine, one, two = self.engine, self.one, self.two
+        engine.setvar(two, "DIALEDPEERNUMBER", f"{self.agent_id}@{self.context}")
+        engine.copy_variables(two, self.caller.inheritable())
         two.connected = Party(one.caller.num, one.caller.name)
-        engine.new_callerid(two, caller.caller)
+        engine.new_callerid(two, self.caller.caller)
         engine.new_connected_line(two, two.connected)
         engine.local_bridge(one, two)
-        return leg
 
     @classmethod
     def for_queue(cls, engine: PbxEngine, agent_id: str, caller: Channel) -> AgentLeg:
         """Channel setup as app_queue emits it for a member."""
-        one, two = engine.local_pair(agent_id, "sim-agent", caller.linkedid)
+        one, two = engine.local_pair(agent_id, AGENT_CONTEXT, caller.linkedid)
         leg = cls(engine, agent_id, caller, one, two, queued=True)
         one.caller = Party(caller.caller.num, caller.caller.name)
-        engine.step(one, "sim-agent", agent_id, 1, "AppQueue", "(Outgoing Line)")
+        engine.step(one, AGENT_CONTEXT, agent_id, 1, "AppQueue", "(Outgoing Line)")
         engine.new_callerid(one, one.caller)
         engine.copy_variables(one, caller.inheritable())
-        engine.setvar(one, "DIALEDPEERNUMBER", f"{agent_id}@sim-agent")
-        engine.setvar(two, "DIALEDPEERNUMBER", f"{agent_id}@sim-agent")
+        engine.setvar(one, "DIALEDPEERNUMBER", f"{agent_id}@{AGENT_CONTEXT}")
+        engine.setvar(two, "DIALEDPEERNUMBER", f"{agent_id}@{AGENT_CONTEXT}")
         engine.copy_variables(two, caller.inheritable())
         two.connected = Party(caller.caller.num, caller.caller.name)
         engine.new_callerid(two, caller.caller)
@@ -80,7 +90,7 @@ class AgentLeg:
     def run_prelude(self) -> None:
         """Gosub into agent-sub and run it until the agent rings (or rejects)."""
         engine, two, agent_id = self.engine, self.two, self.agent_id
-        engine.step(two, "sim-agent", agent_id, 1, "Gosub", f"{SUB},s,1({agent_id})")
+        engine.step(two, self.context, agent_id, 1, "Gosub", f"{SUB},s,1({agent_id})")
         engine.setvars(two, [("LOCAL(ARG1)", agent_id), ("LOCAL(ARGC)", "1")])
         state = engine.variable(two, f"AGENT_{agent_id}_STATE")
         engine.step(two, SUB, "s", 1, "Set", f"LOCAL(state)={state}")
@@ -118,7 +128,7 @@ class AgentLeg:
             self.one.exten = self.caller.exten
         self.engine.new_state(self.one, RINGING)
         if self.queued:
-            self.engine.step(self.one, "sim-agent", self.caller.exten, 1, "AppQueue", "(Outgoing Line)")
+            self.engine.step(self.one, AGENT_CONTEXT, self.caller.exten, 1, "AppQueue", "(Outgoing Line)")
             self.engine.new_connected_line(self.one, self.caller.caller)
 
     async def _answer_after(self, seconds: float) -> None:
@@ -153,7 +163,7 @@ class AgentLeg:
         engine, two = self.engine, self.two
         engine.step(two, SUB, "s", 12, "Return")
         engine.setvars(two, [(name, "") for name in ("audio", "state", "ARGC", "ARG1", "GOSUB_RETVAL")])
-        engine.step(two, "sim-agent", self.agent_id, 2, "Hangup")
+        engine.step(two, self.context, self.agent_id, 2, "Hangup")
         engine.soft_hangup_request(two)
         engine.hangup_request(self.one, 16)
         engine.hangup(two, 16)
@@ -190,7 +200,7 @@ class AgentLeg:
     def cdr(self, disposition: str) -> CdrRecord:
         two = self.two
         return CdrRecord(
-            channel=two, destination=self.agent_id, context="sim-agent", caller=two.caller,
+            channel=two, destination=self.agent_id, context=self.context, caller=two.caller,
             start=two.created_at, last_app=two.application, last_data=two.app_data,
             answer=two.answered_at, end=self.engine.clock.now(), disposition=disposition,
         )

@@ -96,6 +96,8 @@ class AgiSession:
             value = self.engine.variable(self.channel, name)
             return f"200 result=1 ({value})" if value else "200 result=0"
         head = words[0].upper() if words else ""
+        if head == "EXEC" and len(words) >= 2:
+            return self._exec(words[1], " ".join(words[2:]))
         if head == "VERBOSE":
             return "200 result=1"
         if head == "NOOP":
@@ -106,3 +108,13 @@ class AgiSession:
         if verb == "CHANNEL STATUS":
             return f"200 result={self.channel.state}"
         return INVALID
+
+    def _exec(self, application: str, arguments: str) -> str:
+        """``EXEC <app> <args>``: MSet is the only application simulated; others are not found."""
+        if application.lower() != "mset":
+            return "200 result=-2"
+        for pair in arguments.split(","):
+            name, _, value = pair.partition("=")
+            if name.strip():
+                self.engine.setvar(self.channel, name.strip(), value.strip('"'))
+        return "200 result=0"

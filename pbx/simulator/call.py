@@ -1,5 +1,9 @@
 """One inbound call: the Originate, [from-pstn], Dial, the sales queue, talk and hangup.
 
+[from-pstn] is the reference dialplan (../shared/asterisk/config/extensions.conf, the one the captures
+came from) or, with ``EngineConfig.dialplan = "production"``, docs/asterisk/extensions.conf (see
+``pbx.simulator.production``). Both share priorities 1-8 (``prologue``).
+
 Event order follows the captures in /work/shared/asterisk/captures. Asterisk runs the two halves of
 a Local channel, the dialled legs and the device-state/queue-member updates on different threads,
 so their interleaving differs between runs (compare one-call.ami with agi-down-fallback.ami); where
@@ -25,28 +29,28 @@ import asyncio
 import functools
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from pbx.simulator.agent import AgentLeg, Outcome
+from pbx.simulator import originate
+from pbx.simulator.agent import AGENT_CONTEXT, AgentLeg, Outcome
 from pbx.simulator.agi_client import AgiSession
-from pbx.simulator.channel import RINGING, UP, Channel, Party
-from pbx.simulator.engine import PbxEngine
+from pbx.simulator.channel import UP, Channel, Party
+from pbx.simulator.dial_app import DialApp, answered_times, cancel, elapsed
+from pbx.simulator.engine import REFERENCE, PbxEngine
 from pbx.simulator.events import CALL, CdrRecord, bridge_part, device_state, dial_event, event
 from pbx.simulator.playback import playback_seconds
-from pbx.simulator.queue import INUSE, NOT_INUSE
+from pbx.simulator.production import ProductionFromPstn
+from pbx.simulator.queue import NOT_INUSE
 from pbx.simulator.queue_app import CallerHungUp, QueueCall
 from pbx.simulator.recording import Monitor
 
 PSTN = "from-pstn"
 CALLER_CONTEXT = "sim-caller"
-DIAL_TIMEOUT = 20.0
+DIAL_TIMEOUT = "20"  # the reference dialplan's and [transfer]'s Dial(...,20)
 # The deployment's blind-transfer context, reached only by AMI Redirect of the inbound ;2 channel:
 #   [transfer]
 #   exten => _X.,1,Dial(Local/${EXTEN}@sim-agent,20)
 #    same => n,Hangup()
 TRANSFER = "transfer"
-DIAL_VARIABLES = ("DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME", "ANSWEREDTIME", "ANSWEREDTIME_MS",
-                  "DIALEDTIME", "DIALEDTIME_MS", "RINGTIME", "RINGTIME_MS", "PROGRESSTIME", "PROGRESSTIME_MS")
 
 
 class Redirected(Exception):
@@ -84,6 +88,7 @@ class InboundCall:
     holdtime: int = 0  # seconds in the queue before AgentConnect
     talking: AgentLeg | None = None  # the manager bridged with the inbound channel right now
     redirect_to: str | None = None  # exten in [transfer] an AMI Redirect asked for
+    voicemail: bool = False  # the VoiceMail app answered: the caller left a message, no manager spoke
 
     def __post_init__(self) -> None:
         self.customer, self.inbound = self.engine.local_pair(self.request.did, PSTN)
@@ -110,6 +115,16 @@ class InboundCall:
     def linkedid(self) -> str:
         return self.customer.linkedid
 
+    @property
+    def dialler(self) -> Channel:
+        """The channel that runs Dial (``DialApp``): the inbound ;2."""
+        return self.inbound
+
+    @property
+    def originated(self) -> Channel:
+        """The Originate's channel, rung along while a Dial rings: the customer ;1."""
+        return self.customer
+
     # --- helpers ---------------------------------------------------------------------
 
     def _emit(self, headers: dict[str, str]) -> None:
@@ -119,25 +134,18 @@ class InboundCall:
         context, exten = self.location
         self.engine.step(self.inbound, context, exten, priority, app, data)
 
-    def _var(self, name: str) -> str:
+    def var(self, name: str) -> str:
         return self.engine.variable(self.inbound, name)
 
     def elapsed(self, since: float) -> tuple[str, str]:
-        seconds = self.engine.clock.now() - since
-        return str(int(seconds)), str(int(seconds * 1000))
-
-    def member_status(self, agent_id: str, status: int) -> None:
-        member = self.engine.queue.member(agent_id)
-        if member is not None:
-            member.status = status
-            self._emit(self.engine.queue.member_status(member))
+        return elapsed(self.engine.clock.now() - since)
 
     # --- the call ---------------------------------------------------------------------
 
     async def run(self) -> None:
         try:
             self._originate()
-            location = self._from_pstn
+            location = self._from_pstn if self.engine.config.dialplan == REFERENCE else self._production
             while True:
                 try:
                     await location()
@@ -151,20 +159,12 @@ class InboundCall:
                 self.done.set_result(None)
 
     def _originate(self) -> None:
-        engine, one, two = self.engine, self.customer, self.inbound
-        engine.step(one, PSTN, self.request.did, 1, "AppDial2", "(Outgoing Line)")
-        # Originate hands its variables to ;1 in reverse; the Local channel copies them to ;2 in list order
-        engine.setvars(one, list(reversed(self.request.variables)))
-        engine.new_callerid(one, self.request.caller)
-        engine.new_connected_line(one, self.request.caller)
-        two.connected = Party(self.request.caller.num, self.request.caller.name)
-        engine.copy_variables(two, list(one.variables.items()))
-        engine.new_callerid(two, self.request.caller)
-        engine.new_connected_line(two, self.request.caller)
-        engine.local_bridge(one, two)
-        self._emit(dial_event("DialBegin", None, one, {"DialString": f"{self.request.did}@{PSTN}"}))
+        originate.place(self.engine, self.customer, self.inbound, self.request.caller, self.request.variables)
 
-    async def _from_pstn(self) -> None:
+    async def prologue(self, splitrec: int) -> str | None:
+        """Priorities 1-8 of both dialplans' [from-pstn]: caller id, DID, recording file, MixMonitor (plain,
+        or per direction at ``splitrec`` when SPLIT_REC=1), the route AGI. Returns AGISTATUS; None when the
+        AGI script hung the channel up (the call is then over)."""
         engine, chan, did = self.engine, self.inbound, self.request.did
         caller_all = chan.caller.merged()
         self.step(1, "NoOp", f"Inbound call: exten={did} from={caller_all} uid={chan.uniqueid} linkedid={chan.linkedid}")
@@ -174,125 +174,76 @@ class InboundCall:
             engine.new_callerid(chan, Party(number, chan.caller.name))
         self.step(3, "Set", f"__INBOUND_DID={did}")
         engine.setvar(chan, "__INBOUND_DID", did)
-        recording = f"{self._var('REC_DIR')}/{chan.uniqueid}.wav"
+        recording = f"{self.var('REC_DIR')}/{chan.uniqueid}.wav"
         self.step(4, "Set", f"__RECORDING_FILE={recording}")
         engine.setvar(chan, "__RECORDING_FILE", recording)
         self.step(5, "Set", f"CDR(userfield)=rec:{recording}")
-        split = self._var("SPLIT_REC") == "1"
+        split = self.var("SPLIT_REC") == "1"
         self.step(6, "GotoIf", f"{int(split)}?splitrec")
         if split:
-            self._mix_monitor(23, recording, split=True)
-            self.step(24, "Goto", "route")
+            self._mix_monitor(splitrec, recording, split=True)
+            self.step(splitrec + 1, "Goto", "route")
         else:
             self._mix_monitor(7, recording, split=False)
-        url = self._var("AGI_ROUTE_URL")
+        url = self.var("AGI_ROUTE_URL")
         self.step(8, "AGI", url)
         result = await AgiSession(engine, chan, url).run()
         engine.setvar(chan, "AGISTATUS", result.status)
         if result.hangup:
-            return self.hang_up_inbound()
-        target = self._var("ROUTE_TARGET")
-        self.step(9, "NoOp", f"AGISTATUS={result.status} ROUTE_TARGET={target}")
-        agi_down = result.status != "SUCCESS"
+            self.hang_up_inbound()
+            return None
+        return result.status
+
+    async def _from_pstn(self) -> None:
+        """The reference dialplan after the AGI: Dial ROUTE_TARGET (or ``fallback`` when the AGI is down), then the queue."""
+        status = await self.prologue(splitrec=23)
+        if status is None:
+            return
+        target = self.var("ROUTE_TARGET")
+        self.step(9, "NoOp", f"AGISTATUS={status} ROUTE_TARGET={target}")
+        agi_down = status != "SUCCESS"
         self.step(10, "GotoIf", f"{int(agi_down)}?agi-down")
         try:
             if agi_down:
-                self.step(18, "NoOp", f"AGI unreachable (AGISTATUS={result.status}) - fallback routing")
-                if await self._dial(19, "fallback"):
+                self.step(18, "NoOp", f"AGI unreachable (AGISTATUS={status}) - fallback routing")
+                if await self.dial(19, ["fallback"]):
                     return
-                self.step(20, "NoOp", f"DIALSTATUS={self._var('DIALSTATUS')}")
+                self.step(20, "NoOp", f"DIALSTATUS={self.var('DIALSTATUS')}")
                 self.step(21, "GotoIf", "0?done")
                 self.step(22, "Goto", "queue")
             else:
                 self.step(11, "GotoIf", f"{int(target == '')}?queue")
                 if target:
-                    if await self._dial(12, target):
+                    if await self.dial(12, [target]):
                         return
-                    self.step(13, "NoOp", f"DIALSTATUS={self._var('DIALSTATUS')}")
+                    self.step(13, "NoOp", f"DIALSTATUS={self.var('DIALSTATUS')}")
                     self.step(14, "GotoIf", "0?done")
-            await self._queue()
+            await QueueCall(self, 15, "sales").run()
         except CallerHungUp:
-            self._after_abandon()
+            self.after_abandon()
+
+    async def _production(self) -> None:
+        await ProductionFromPstn(self).run()
 
     async def _transfer(self, exten: str) -> None:
         """``[transfer]``: ``Dial(Local/${EXTEN}@sim-agent,20)``, then ``Hangup()`` if nobody answered."""
         self.location = (TRANSFER, exten)
         try:
-            if await self._dial(1, exten):
+            if await self.dial(1, [exten]):
                 return
         except CallerHungUp:
-            self._after_abandon()
+            self.after_abandon()
             return
         self.step(2, "Hangup")
         self.hang_up_inbound()
         self._emit(device_state(self.customer.device, "NOT_INUSE"))
 
     def _mix_monitor(self, priority: int, recording: str, split: bool) -> None:
-        chan = self.inbound
-        base = recording.removesuffix(".wav")
-        options = f",r({base}-in.wav)t({base}-out.wav)" if split else ""
-        self.step(priority, "MixMonitor", recording + options)
-        self.engine.setvar(chan, "MIXMONITOR_FILENAME", recording)
-        self._emit(event("MixMonitorStart", CALL, chan.snapshot()))
-        self.monitor = Monitor(Path(recording), self.engine.clock.now(),
-                               Path(f"{base}-in.wav") if split else None,
-                               Path(f"{base}-out.wav") if split else None)
+        self.monitor = self.engine.mix_monitor(self.inbound, priority, recording, split)
 
-    # --- Dial(Local/<target>@sim-agent,20) ----------------------------------------------
-
-    async def _dial(self, priority: int, target: str) -> bool:
-        """Returns True if the agent answered (the call has then ended), False for NoOp/queue."""
-        engine, chan = self.engine, self.inbound
-        self.step(priority, "Dial", f"Local/{target}@sim-agent,{int(DIAL_TIMEOUT)}")
-        engine.setvars(chan, [(name, "") for name in DIAL_VARIABLES])
-        self.dial_started = engine.clock.now()
-        leg = AgentLeg.for_dial(engine, target, chan)
-        self._emit(dial_event("DialBegin", chan, leg.one, {"DialString": f"{target}@sim-agent"}))
-        leg.run_prelude()
-        if leg.state != "busy":
-            self._ringing(leg)
-        record = CdrRecord(chan, chan.exten, chan.context, chan.caller, chan.created_at, leg.one.name,
-                           "Dial", f"Local/{target}@sim-agent,{int(DIAL_TIMEOUT)}")
-        self.cdrs.append(record)
-        try:
-            outcome = await self.await_outcome([leg], self.dial_started + DIAL_TIMEOUT)
-        except CallerHungUp:
-            record.end = engine.clock.now()
-            engine.setvar(chan, "DIALSTATUS", "CANCEL")
-            raise
-        status = "NOANSWER" if outcome is None else outcome[1].value
-        if status == "ANSWER":
-            record.answer = engine.clock.now()
-            record.disposition = "ANSWERED"
-            self._dial_answered(leg)
-            await self.converse(leg, record, queued=False)
-            return True
-        record.end = engine.clock.now()
-        record.disposition = "BUSY" if status == "BUSY" else "NO ANSWER"
-        self._emit(dial_event("DialEnd", chan, leg.one, {"DialStatus": status}))
-        cause = 17 if status == "BUSY" else 0
-        leg.drop_one(cause)
-        engine.setvar(chan, "DIALSTATUS", status)
-        leg.finish_two(cause)
-        self._emit(leg.cdr("BUSY" if status == "BUSY" else "FAILED").to_event())
-        self._emit(device_state(leg.device, "NOT_INUSE"))
-        self.member_status(target, NOT_INUSE)
-        return False
-
-    def _ringing(self, leg: AgentLeg) -> None:
-        engine, chan = self.engine, self.inbound
-        answered = self.customer.state == UP  # ringing again after a Redirect: the Originate is long over
-        if not answered and self.customer.state != RINGING:
-            engine.new_state(self.customer, RINGING)
-        engine.setvars(chan, [("RINGTIME", "0"), ("RINGTIME_MS", "0")])
-        self._emit(dial_event("DialState", chan, leg.one, {"DialStatus": "RINGING"}))
-        self._emit(device_state(leg.device, "INUSE"))
-        if not answered:
-            self._emit(device_state(self.customer.device, "INUSE"))
-            self._emit(dial_event("DialState", None, self.customer, {"DialStatus": "RINGING"}))
-        self.member_status(leg.agent_id, INUSE)
-        if self.engine.queue.member(leg.agent_id) is not None:
-            self._emit(device_state("Queue:sales_avail", self.engine.queue.availability()))
+    async def dial(self, priority: int, targets: list[str], timeout: str = DIAL_TIMEOUT) -> bool:
+        """``Dial`` of the managers ``targets`` at once; True if one answered (the call has then ended)."""
+        return await DialApp(self, priority, targets, timeout).run()
 
     async def await_outcome(self, legs: list[AgentLeg], deadline: float) -> tuple[AgentLeg, Outcome] | None:
         """The first leg to answer or reject, or None at the deadline; raises if the caller gives up first."""
@@ -313,16 +264,6 @@ class InboundCall:
             raise CallerHungUp
         return None
 
-    def _dial_answered(self, leg: AgentLeg) -> None:
-        engine, chan = self.engine, self.inbound
-        leg.answer()
-        engine.setvars(chan, [("DIALSTATUS", "ANSWER"), ("DIALEDPEERNAME", leg.one.name),
-                              ("DIALEDPEERNUMBER", f"{leg.agent_id}@sim-agent")])
-        self._emit(dial_event("DialEnd", chan, leg.one, {"DialStatus": "ANSWER"}))
-        if chan.state != UP:
-            engine.new_state(chan, UP)
-        self.bridge(leg, queued=False)
-
     # --- the bridge and the conversation ---------------------------------------------
 
     def bridge(self, leg: AgentLeg, queued: bool) -> None:
@@ -332,19 +273,28 @@ class InboundCall:
         self._emit(event("BridgeCreate", CALL, bridge_part(self.bridge_id, 0)))
         self._emit(device_state(leg.device, "INUSE"))
         if first:
-            self._emit(device_state(self.customer.device, "INUSE"))
-            self._originate_response(success=True)
+            self.originate_succeeds()
         if not queued:
-            engine.step(one, "sim-agent", "", 1, "AppDial", "(Outgoing Line)")
+            engine.step(one, AGENT_CONTEXT, "", 1, "AppDial", "(Outgoing Line)")
         self._emit(event("BridgeEnter", CALL, bridge_part(self.bridge_id, 1), one.snapshot()))
         if first:
-            engine.new_state(self.customer, UP)
-            self._emit(dial_event("DialEnd", None, self.customer, {"DialStatus": "ANSWER"}))
-            audio = engine.variable(self.customer, "CALLER_AUDIO")
-            engine.step(self.customer, CALLER_CONTEXT, "s", 1, "NoOp", f"Simulated caller - audio {audio}")
+            self.customer_up()
         self._emit(event("BridgeEnter", CALL, bridge_part(self.bridge_id, 2), chan.snapshot()))
         engine.setvar(one, "BRIDGEPEER", chan.name)
         engine.setvar(chan, "BRIDGEPEER", one.name)
+
+    def originate_succeeds(self) -> None:
+        """The inbound ;2 was answered: the customer's device is in use and the Originate reports success."""
+        self._emit(device_state(self.customer.device, "INUSE"))
+        self._originate_response(success=True)
+
+    def customer_up(self) -> None:
+        """The customer ;1 goes Up, the Originate's dial ends ANSWER and ;1 starts [sim-caller]."""
+        engine, customer = self.engine, self.customer
+        engine.new_state(customer, UP)
+        self._emit(dial_event("DialEnd", None, customer, {"DialStatus": "ANSWER"}))
+        audio = engine.variable(customer, "CALLER_AUDIO")
+        engine.step(customer, CALLER_CONTEXT, "s", 1, "NoOp", f"Simulated caller - audio {audio}")
 
     async def _caller_side(self) -> None:
         """[sim-caller]: Answer, Wait(CALLER_DELAY or 1), Playback(CALLER_AUDIO), Wait(2)."""
@@ -368,10 +318,7 @@ class InboundCall:
         ``talk`` spans the same time (the recording holds the whole conversation)."""
         self.bridged_at = self.engine.clock.now()
         answered_at = self.talk[0] or self.bridged_at
-        if self._caller_task is None:
-            self._caller_task = caller = asyncio.create_task(self._caller_side())
-            caller.add_done_callback(lambda task: task.cancelled() or self.request_hangup())
-        caller = self._caller_task
+        caller = self._start_caller()
         agent = asyncio.create_task(leg.talk())
         hangup = asyncio.create_task(self.hangup_requested.wait())
         redirect = asyncio.create_task(self.redirect_requested.wait())
@@ -394,11 +341,20 @@ class InboundCall:
         else:
             self._agent_hangs_up(leg, record, queued)
 
+    def _start_caller(self) -> asyncio.Task[None]:
+        """[sim-caller] from the first answer on; when it ends the caller has hung up."""
+        if self._caller_task is None:
+            self._caller_task = asyncio.create_task(self._caller_side())
+            self._caller_task.add_done_callback(lambda task: task.cancelled() or self.request_hangup())
+        return self._caller_task
+
+    async def caller_leaves(self) -> None:
+        """Wait, with nobody else on the line, until the caller hangs up ([sim-caller] ends, or AMI Hangup)."""
+        self._start_caller()
+        await self.hangup_requested.wait()
+
     def _answered_times(self) -> list[tuple[str, str]]:
-        answered, answered_ms = self.elapsed(self.bridged_at)
-        dialed, dialed_ms = self.elapsed(self.dial_started)
-        return [("ANSWEREDTIME", answered), ("ANSWEREDTIME_MS", answered_ms),
-                ("DIALEDTIME", dialed), ("DIALEDTIME_MS", dialed_ms)]
+        return answered_times(self.engine.clock.now(), self.bridged_at, self.dial_started)
 
     def _agent_complete(self, leg: AgentLeg, reason: str) -> None:
         queue = self.engine.queue
@@ -410,7 +366,7 @@ class InboundCall:
         if member is not None:
             queue.record_complete(member, talk, self.engine.clock.now())
 
-    def _customer_hangs_up(self) -> None:
+    def customer_hangs_up(self) -> None:
         """[sim-caller] ends with ``Hangup()`` on the answered ;1; the ;2 is asked to follow."""
         engine, chan, customer = self.engine, self.inbound, self.customer
         engine.step(customer, CALLER_CONTEXT, "s", 6, "Hangup")
@@ -421,7 +377,7 @@ class InboundCall:
 
     def _caller_hangs_up(self, leg: AgentLeg, record: CdrRecord, queued: bool) -> None:
         engine, chan = self.engine, self.inbound
-        self._customer_hangs_up()
+        self.customer_hangs_up()
         if queued:
             self._agent_complete(leg, "caller")
         engine.setvars(chan, [("BRIDGEPEER", "")])
@@ -479,7 +435,7 @@ class InboundCall:
     def _release_agent(self, leg: AgentLeg, customer: bool = True) -> None:
         if customer:
             self._emit(device_state(self.customer.device, "NOT_INUSE"))
-        self.member_status(leg.agent_id, NOT_INUSE)
+        self.engine.member_status(leg.agent_id, NOT_INUSE)
         self._emit(device_state(leg.device, "NOT_INUSE"))
 
     # --- hangup of the inbound half (the h extension) ---------------------------------
@@ -488,11 +444,11 @@ class InboundCall:
         """SoftHangupRequest, ``h`` extension, MixMonitor stop, Hangup and CDRs of ;2 (and ;1 if still up)."""
         engine, chan, customer = self.engine, self.inbound, self.customer
         engine.soft_hangup_request(chan)
-        mixmon = self._var("MIXMONITOR_FILENAME")
+        mixmon = self.var("MIXMONITOR_FILENAME")
         h_exten = self.location[0] == PSTN  # [transfer] has no h extension
         if h_exten:
-            engine.step(chan, PSTN, "h", 1, "NoOp", f"Inbound hangup: 16 dial={self._var('DIALSTATUS')} "
-                                                     f"queue={self._var('QUEUESTATUS')} mixmon={mixmon}")
+            engine.step(chan, PSTN, "h", 1, "NoOp", f"Inbound hangup: 16 dial={self.var('DIALSTATUS')} "
+                                                     f"queue={self.var('QUEUESTATUS')} mixmon={mixmon}")
         if not customer.hungup:
             engine.setvar(customer, "CHANLOCALSTATUS", local_status or "NOANSWER")
             engine.hangup_request(customer, 16)
@@ -500,7 +456,7 @@ class InboundCall:
         if h_exten:
             chan.priority = 2
         engine.hangup(chan, 16)
-        userfield = f"rec:{self._var('RECORDING_FILE')}"
+        userfield = f"rec:{self.var('RECORDING_FILE')}"
         if not self.cdrs:
             self.cdrs.append(CdrRecord(chan, self.request.did, PSTN, chan.caller, chan.created_at,
                                        last_app=chan.application, last_data=chan.app_data, disposition="FAILED"))
@@ -524,8 +480,8 @@ class InboundCall:
             return
         answered = self.talk[0] if self.talk[1] else None
         ended = self.talk[1] if self.talk[1] else self.engine.clock.now()
-        self.monitor.stop(answered, ended, self.engine.variable(self.customer, "CALLER_AUDIO"),
-                          self.engine.variable(self.inbound, "AGENT_AUDIO"))
+        agent_audio = "" if self.voicemail else self.engine.variable(self.inbound, "AGENT_AUDIO")
+        self.monitor.stop(answered, ended, self.engine.variable(self.customer, "CALLER_AUDIO"), agent_audio)
 
     def _customer_cdr(self, disposition: str) -> CdrRecord:
         customer = self.customer
@@ -534,45 +490,28 @@ class InboundCall:
                          answer=customer.answered_at, end=self.engine.clock.now(), disposition=disposition)
 
     def _originate_response(self, success: bool, reason: str = "0") -> None:
-        customer = self.customer
-        action = {"ActionID": self.request.action_id} if self.request.action_id else {}
-        fields = {
-            "Response": "Success" if success else "Failure",
-            "Channel": customer.name if success else customer.device,
-            "Context": CALLER_CONTEXT, "Exten": "s", "Reason": "4" if success else reason,
-            "Uniqueid": customer.uniqueid if success else "<unknown>",
-            "CallerIDNum": self.request.caller.num, "CallerIDName": self.request.caller.name,
-        }
-        self._emit(event("OriginateResponse", CALL, action, fields))
+        originate.respond(self.engine, self.request.action_id, self.customer, CALLER_CONTEXT, "s", self.request.caller,
+                          None if success else reason)
 
-    # --- Queue(sales,r,,,40) ------------------------------------------------------------
-
-    async def _queue(self) -> None:
-        await QueueCall(self).run()
+    # --- the caller gives up ------------------------------------------------------------
 
     def _abandon(self, ringing: list[AgentLeg]) -> None:
         """Originate timeout: the customer half is hung up while the call still rings (not captured)."""
         engine, customer, chan = self.engine, self.customer, self.inbound
         if customer.state == UP:  # hung up while a Redirect rings the next manager
-            self._customer_hangs_up()
+            self.customer_hangs_up()
         else:
             self._emit(dial_event("DialEnd", None, customer, {"DialStatus": "NOANSWER"}))
             engine.hangup(customer, 16)
             self._emit(self._customer_cdr("NO ANSWER").to_event())
             self._originate_response(success=False, reason="3")
             engine.hangup_request(chan, 16)
-        for leg in ringing:
-            self._emit(dial_event("DialEnd", chan, leg.one, {"DialStatus": "CANCEL"}))
-            leg.drop_one(16)
-            leg.finish_two(16)
-            self._emit(leg.cdr("NO ANSWER").to_event())
-            self._emit(device_state(leg.device, "NOT_INUSE"))
-            self.member_status(leg.agent_id, NOT_INUSE)
+        cancel(engine, chan, ringing)
         for record in self.cdrs:
             if record.end is None:
                 record.end = engine.clock.now()
 
-    def _after_abandon(self) -> None:
+    def after_abandon(self) -> None:
         if not self.inbound.hungup:
             self.hang_up_inbound()
         self._emit(device_state(self.customer.device, "NOT_INUSE"))

@@ -10,13 +10,18 @@ from pbx.simulator.channel import STATE_DESC, Channel, ChannelFactory, Party
 from pbx.simulator.clock import SimClock
 from pbx.simulator.events import CALL, DIALPLAN, cause_part, event
 from pbx.simulator.queue import SalesQueue
+from pbx.simulator.recording import Monitor
 
 EventSink = Callable[[dict[str, str]], None]
 CALLING_PRES = "0 (Presentation Allowed, Not Screened)"
+REFERENCE, PRODUCTION = "reference", "production"
+DIALPLANS = (REFERENCE, PRODUCTION)
 
 
-def reference_globals(rec_dir: str, agi_url: str) -> dict[str, str]:
-    """``[globals]`` of the reference extensions.conf, with this simulator's paths."""
+def dialplan_globals(rec_dir: str, agi_url: str) -> dict[str, str]:
+    """``[globals]`` of both dialplans, with this simulator's paths: the reference extensions.conf's,
+    plus those only docs/asterisk/extensions.conf has (its AGENT_CONTEXT is the simulator's agents, its
+    trunk the simulated clients: ``Local/<number>@sim-callee``, see ``pbx.simulator.outbound``)."""
     return {
         "REC_DIR": rec_dir,
         "AGI_ROUTE_URL": agi_url,
@@ -27,6 +32,13 @@ def reference_globals(rec_dir: str, agi_url: str) -> dict[str, str]:
         "AGENT_103_STATE": "away",
         "AGENT_RING_SECONDS": "2",
         "AGENT_TALK_SECONDS": "8",
+        "DEFAULT_QUEUE": "sales",
+        "QUEUE_TIMEOUT": "40",
+        "DEFAULT_RING_SECONDS": "20",
+        "AGENT_CONTEXT": "sim-agent",
+        "DEPARTMENT_NUMBER": "74951234567",
+        "TRUNK_TECH": "Local",
+        "TRUNK": "sim-callee",
     }
 
 
@@ -37,6 +49,15 @@ class EngineConfig:
     recordings_dir: Path
     speed: float = 1.0
     agi_timeout: float = 5.0  # wall seconds to wait for a FastAGI connection/reply
+    dialplan: str = REFERENCE  # the [from-pstn] inbound calls run: "reference" or "production"
+
+    def __post_init__(self) -> None:
+        check_dialplan(self.dialplan)
+
+
+def check_dialplan(name: str) -> None:
+    if name not in DIALPLANS:
+        raise ValueError(f"unknown dialplan {name!r} (known: {', '.join(DIALPLANS)})")
 
 
 @dataclass
@@ -50,11 +71,12 @@ class PbxEngine:
     globals: dict[str, str] = field(init=False)
     channels: dict[str, Channel] = field(default_factory=dict)
     queue: SalesQueue = field(init=False)
+    mailboxes: dict[str, int] = field(default_factory=dict)  # new voicemail messages per mailbox@context
 
     def __post_init__(self) -> None:
         self.clock = SimClock(self.config.speed)
         agi_url = f"agi://{self.config.agi_host}:{self.config.agi_port}/route"
-        self.globals = reference_globals(str(self.config.recordings_dir), agi_url)
+        self.globals = dialplan_globals(str(self.config.recordings_dir), agi_url)
         self.queue = SalesQueue(login_time=int(self.clock.now()))
 
     # --- lookups -------------------------------------------------------------
@@ -63,6 +85,13 @@ class PbxEngine:
         """``${NAME}``: the channel's (inherited) variable, else the global."""
         value = channel.lookup(name) if channel is not None else None
         return value if value is not None else self.globals.get(name, "")
+
+    def member_status(self, agent_id: str, status: int) -> None:
+        """A queue member's device changed: ``QueueMemberStatus`` (nothing for a non-member)."""
+        member = self.queue.member(agent_id)
+        if member is not None:
+            member.status = status
+            self.emit(self.queue.member_status(member))
 
     # --- channel lifecycle ---------------------------------------------------
 
@@ -120,6 +149,16 @@ class PbxEngine:
     def new_connected_line(self, channel: Channel, connected: Party) -> None:
         channel.connected = Party(connected.num, connected.name)
         self.emit(event("NewConnectedLine", CALL, channel.snapshot()))
+
+    def mix_monitor(self, channel: Channel, priority: int, recording: str, split: bool = False) -> Monitor:
+        """``MixMonitor(<recording>[,r(<base>-in.wav)t(<base>-out.wav)])`` at ``priority`` of where ``channel`` runs."""
+        base = recording.removesuffix(".wav")
+        options = f",r({base}-in.wav)t({base}-out.wav)" if split else ""
+        self.step(channel, channel.context, channel.exten, priority, "MixMonitor", recording + options)
+        self.setvar(channel, "MIXMONITOR_FILENAME", recording)
+        self.emit(event("MixMonitorStart", CALL, channel.snapshot()))
+        return Monitor(Path(recording), self.clock.now(), Path(f"{base}-in.wav") if split else None,
+                       Path(f"{base}-out.wav") if split else None)
 
     def local_bridge(self, one: Channel, two: Channel) -> None:
         self.emit(event("LocalBridge", CALL, one.snapshot("LocalOne"), two.snapshot("LocalTwo"),

@@ -1,4 +1,8 @@
-"""``Queue(sales,r,,,40)``: ringall rounds, connect, timeout, as app_queue emits them."""
+"""``Queue(<name>,r,,,40)``: ringall rounds, connect, timeout, as app_queue emits them.
+
+The simulator has one queue, ``sales`` (queues.conf). Like app_queue, ``Queue()`` of a queue that is
+not configured joins nothing and emits no queue events: it sets ``QUEUESTATUS=UNKNOWN`` and returns,
+and the dialplan goes on (to its ``NoOp`` and ``Hangup``)."""
 
 from __future__ import annotations
 
@@ -13,20 +17,21 @@ if TYPE_CHECKING:
     from pbx.simulator.call import InboundCall
 
 QUEUE_TIMEOUT = 40.0
-QUEUE_DATA = f"sales,r,,,{int(QUEUE_TIMEOUT)}"
 
 class CallerHungUp(Exception):
     """The caller gave up (Originate timeout) before anybody answered."""
 
 
 class QueueCall:
-    """The inbound channel's stay in the ``sales`` queue."""
+    """The inbound channel's stay in a queue: ``Queue`` at ``priority``, then ``NoOp`` and ``Hangup``."""
 
-    def __init__(self, call: InboundCall) -> None:
+    def __init__(self, call: InboundCall, priority: int, name: str) -> None:
         self.call = call
         self.engine = call.engine
         self.queue = call.engine.queue
         self.chan = call.inbound
+        self.priority, self.name = priority, name
+        self.data = f"{name},r,,,{int(QUEUE_TIMEOUT)}"
         self.joined = 0.0
 
     def _queue_event(self, name: str, extra: dict[str, str]) -> None:
@@ -42,7 +47,9 @@ class QueueCall:
 
     async def run(self) -> None:
         engine, chan, call = self.engine, self.chan, self.call
-        call.step(15, "Queue", QUEUE_DATA)
+        call.step(self.priority, "Queue", self.data)
+        if self.name != self.queue.name:
+            return self._give_up("UNKNOWN")
         engine.setvars(chan, [(name, "") for name in ("ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME",
                                                       "DIALEDTIME_MS", "QUEUEWAIT", "QUEUEWAIT_MS")])
         engine.emit(device_state(f"Queue:{self.queue.name}", "RINGING"))
@@ -65,9 +72,14 @@ class QueueCall:
             self._leave()
             raise
         self._leave()
-        engine.setvar(chan, "QUEUESTATUS", "TIMEOUT")
-        call.step(16, "NoOp", "QUEUESTATUS=TIMEOUT")
-        call.step(17, "Hangup")
+        self._give_up("TIMEOUT")
+
+    def _give_up(self, status: str) -> None:
+        """Queue returned without a connection: ``NoOp(QUEUESTATUS=...)``, ``Hangup()``."""
+        engine, chan, call = self.engine, self.chan, self.call
+        engine.setvar(chan, "QUEUESTATUS", status)
+        call.step(self.priority + 1, "NoOp", f"QUEUESTATUS={status}")
+        call.step(self.priority + 2, "Hangup")
         call.cdrs.append(CdrRecord(chan, call.request.did, "from-pstn", chan.caller, engine.clock.now(),
                                    last_app="Hangup", disposition="FAILED"))
         call.hang_up_inbound()
@@ -85,7 +97,7 @@ class QueueCall:
         for leg in legs:
             leg.run_prelude()
             if leg.state != "busy":
-                self.call.member_status(leg.agent_id, INUSE)
+                self.engine.member_status(leg.agent_id, INUSE)
                 engine.emit(device_state(leg.device, "INUSE"))
         engine.emit(device_state(f"Queue:{self.queue.name}_avail", self.queue.availability()))
         started = engine.clock.now()
@@ -126,13 +138,13 @@ class QueueCall:
             self._add_cdr(leg, started, "NO ANSWER")
         for leg in ringing:
             engine.emit(device_state(leg.device, "NOT_INUSE"))
-            self.call.member_status(leg.agent_id, NOT_INUSE)
+            self.engine.member_status(leg.agent_id, NOT_INUSE)
         engine.emit(device_state(f"Queue:{self.queue.name}_avail", self.queue.availability()))
 
     def _add_cdr(self, leg: AgentLeg, started: float, disposition: str) -> CdrRecord:
         chan = self.chan
         record = CdrRecord(chan, self.call.request.did, "from-pstn", chan.caller, started, leg.one.name,
-                           "Queue", QUEUE_DATA, end=self.engine.clock.now(), disposition=disposition)
+                           "Queue", self.data, end=self.engine.clock.now(), disposition=disposition)
         self.call.cdrs.append(record)
         return record
 
@@ -169,7 +181,7 @@ class QueueCall:
             other.finish_two(26)
             self._add_cdr(other, started, "NO ANSWER")
             engine.emit(device_state(other.device, "NOT_INUSE"))
-            call.member_status(other.agent_id, NOT_INUSE)
+            engine.member_status(other.agent_id, NOT_INUSE)
         engine.emit(device_state(f"Queue:{queue.name}_avail", queue.availability()))
         record = self._add_cdr(leg, started, "ANSWERED")
         record.answer, record.end = engine.clock.now(), None

@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from pbx.simulator.engine import DIALPLANS
+
 AGENT_STATES = ("available", "away", "busy")
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
@@ -54,6 +56,7 @@ class Scenario:
     agents: list[AgentSpec]
     calls: list[CallSpec]
     load: LoadSpec | None = None
+    dialplan: str | None = None  # "reference" or "production"; None: the simulator's own
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -71,7 +74,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def parse_scenario(data: Any, where: str = "scenario") -> Scenario:
-    top = _mapping(data, where, required=("calls",), optional=("agents", "load"))
+    top = _mapping(data, where, required=("calls",), optional=("agents", "load", "dialplan"))
     agents = [_agent(item, f"{where}: agents[{i}]") for i, item in enumerate(_list(top.get("agents", []), f"{where}: agents"))]
     ids = [agent.id for agent in agents]
     if len(set(ids)) != len(ids):
@@ -80,7 +83,14 @@ def parse_scenario(data: Any, where: str = "scenario") -> Scenario:
     load = _load(top["load"], f"{where}: load") if "load" in top else None
     if not calls and load is None:
         raise ScenarioError(f"{where}: calls: need at least one call (or a load section)")
-    return Scenario(agents or default_agents(), calls, load)
+    dialplan = _dialplan(top["dialplan"], f"{where}: dialplan") if "dialplan" in top else None
+    return Scenario(agents or default_agents(), calls, load, dialplan)
+
+
+def _dialplan(item: Any, where: str) -> str:
+    if item not in DIALPLANS:
+        raise ScenarioError(f"{where}: {item!r} is not one of {', '.join(DIALPLANS)}")
+    return item
 
 
 def default_agents() -> list[AgentSpec]:

@@ -11,7 +11,8 @@ from typing import Any, Protocol
 from pbx.simulator.actions import register_actions
 from pbx.simulator.call import InboundCall, OriginateRequest
 from pbx.simulator.channel import UNKNOWN, Party
-from pbx.simulator.engine import EngineConfig, PbxEngine
+from pbx.simulator.engine import REFERENCE, EngineConfig, PbxEngine
+from pbx.simulator.outbound import CallbackRequest, OutboundCall
 from pbx.simulator.queue import QueueMember
 from pbx.simulator.scenario import AgentSpec, CallSpec, Scenario, default_agents
 
@@ -30,11 +31,12 @@ class AmiPort(Protocol):
 
 class Simulator:
     def __init__(self, ami_server: AmiPort, agi_host: str, agi_port: int, recordings_dir: str | Path,
-                 corpus_dir: str | Path, speed: float = 1.0, agents: list[AgentSpec] | None = None) -> None:
-        config = EngineConfig(agi_host, agi_port, Path(recordings_dir).resolve(), speed)
+                 corpus_dir: str | Path, speed: float = 1.0, agents: list[AgentSpec] | None = None,
+                 dialplan: str = REFERENCE) -> None:
+        config = EngineConfig(agi_host, agi_port, Path(recordings_dir).resolve(), speed, dialplan=dialplan)
         self.engine = PbxEngine(config, ami_server.emit)
         self.corpus_dir = Path(corpus_dir)
-        self.calls: dict[str, InboundCall] = {}
+        self.calls: dict[str, InboundCall | OutboundCall] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.configure_agents(agents or default_agents())
         register_actions(ami_server, self)
@@ -46,9 +48,13 @@ class Simulator:
             self.engine.globals[f"AGENT_{agent.id}_RING_SECONDS"] = f"{agent.ring_seconds:g}"
         self.engine.queue.members = [QueueMember(agent.id, agent.member_name) for agent in agents]
 
-    def originate(self, request: OriginateRequest) -> InboundCall:
-        """Start a call now; its Newchannel events are emitted before this returns."""
-        call = InboundCall(self.engine, request)
+    def originate(self, request: OriginateRequest | CallbackRequest) -> InboundCall | OutboundCall:
+        """Start a call now (inbound, or a click-to-call); its Newchannel events are emitted before this returns."""
+        call: InboundCall | OutboundCall
+        if isinstance(request, OriginateRequest):
+            call = InboundCall(self.engine, request)
+        else:
+            call = OutboundCall(self.engine, request)
         self.calls[call.linkedid] = call
         task = asyncio.create_task(call.run(), name=f"call {call.linkedid}")
         self._tasks.add(task)
@@ -66,13 +72,16 @@ class Simulator:
         request.action_id = action_id
         return self.originate(request).linkedid
 
-    async def wait_call(self, linkedid: str) -> InboundCall:
+    async def wait_call(self, linkedid: str) -> InboundCall | OutboundCall:
         call = self.calls[linkedid]
         await asyncio.shield(call.done)
         return call
 
     async def run_scenario(self, scenario: Scenario) -> list[str]:
-        """Place the scenario's calls (and its load run) at their offsets; wait for all to end."""
+        """Place the scenario's calls (and its load run) at their offsets; wait for all to end.
+        A scenario that names a dialplan switches the simulator to it."""
+        if scenario.dialplan is not None:
+            self.engine.config.dialplan = scenario.dialplan
         self.configure_agents(scenario.agents)
         clock = self.engine.clock
         plan = [(call.start, call) for call in scenario.calls]

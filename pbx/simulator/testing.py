@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pbx.agi.server import AgiRequest, FastAgiServer
+from collections.abc import Mapping
+
+from pbx.agi.server import AgiRequest, FastAgiServer, set_variable_command, variable_commands
 from pbx.simulator.simulator import ActionHandler
 
 
@@ -23,14 +25,25 @@ class EventLog:
         return await self.actions[name](None, {"Action": name, **headers})
 
 
-class StaticRouteAgi(FastAgiServer):
-    """The project's FastAGI server answering every call with one target, keeping each request's environment."""
+def one_set_variable_each(variables: Mapping[str, str]) -> list[str]:
+    """How the reference FastAGI script behind the captures answered: one ``SET VARIABLE`` per variable."""
+    return [set_variable_command(name, value) for name, value in variables.items()]
 
-    def __init__(self, target: str) -> None:
+
+class StaticRouteAgi(FastAgiServer):
+    """The project's FastAGI server giving every call the same answer, keeping each request's environment.
+
+    ``answer`` is one target (``ROUTE_TARGET``, all the reference dialplan reads) or the whole set of
+    channel variables, such as ``routing.channel_vars`` makes for the production dialplan. One target
+    is sent as the reference script did (``one_set_variable_each``), so event flows compare with the
+    captures command for command."""
+
+    def __init__(self, answer: str | Mapping[str, str]) -> None:
         self.requests: list[dict[str, str]] = []
+        variables = {"ROUTE_TARGET": answer} if isinstance(answer, str) else dict(answer)
 
         async def decide(request: AgiRequest) -> dict[str, str]:
             self.requests.append(dict(request.env))
-            return {"ROUTE_TARGET": target}
+            return variables
 
-        super().__init__(decide)
+        super().__init__(decide, encode=one_set_variable_each if isinstance(answer, str) else variable_commands)

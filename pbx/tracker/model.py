@@ -14,8 +14,12 @@ class Direction(StrEnum):
 
 
 class Disposition(StrEnum):
+    """How the call ended. A call that ends in voicemail was answered by the PBX, not by a manager: it is
+    ``MISSED`` (and ``CallRecord.voicemail`` names the mailbox when a message was left), so it still
+    becomes a callback task."""
+
     ANSWERED = "answered"
-    MISSED = "missed"  # rang managers, nobody answered, the PBX gave up (timeout)
+    MISSED = "missed"  # rang managers, nobody answered, the PBX gave up (timeout) or took a voicemail
     ABANDONED = "abandoned"  # the caller hung up before anyone answered
     BUSY = "busy"
     FAILED = "failed"
@@ -32,7 +36,8 @@ class LegResult(StrEnum):
 
 @dataclass
 class CallLeg:
-    """One attempt to reach a manager: a Dial or queue member channel."""
+    """One attempt to reach a manager: a Dial or queue member channel, or the phone AMI Originate rings
+    for a click-to-call (the manager's own leg of the call they place)."""
 
     extension: str  # "101", or a named target such as "fallback"
     channel: str
@@ -59,8 +64,9 @@ class CallRecord:
     answered_at: datetime | None = None
     ended_at: datetime | None = None
     legs: list[CallLeg] = field(default_factory=list)
-    answered_by: str | None = None  # extension of the manager who talked
+    answered_by: str | None = None  # extension of the manager who talked (placing a call: once the callee answers)
     queue: str | None = None
+    voicemail: str | None = None  # the mailbox the caller left a message in (VoiceMail app), None if none
     disposition: Disposition | None = None  # set when the call ends
     hangup_cause: int | None = None
     hangup_cause_text: str = ""

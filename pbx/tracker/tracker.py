@@ -3,10 +3,20 @@
 One call per ``Linkedid``. The call's *origin* is its first channel seen ringing
 (state 4) in a trunk context (an inbound call) or an agent context (a call a
 manager placed: outbound if it dials a trunk, internal if it dials a manager).
-The *anchor* is the channel managers talk with: the origin, or the transferee
+A Local channel's ;2 half in an agent context is never an origin: it is a
+manager's phone being rung. When AMI Originate rings one (click-to-call:
+``Local/<ext>@<agent context>`` into the outbound context), the Originate's own
+dial (``DialBegin`` with only ``Dest*`` fields) starts the call: its origin is
+the originated channel, which dials the client once the manager picks up; the
+manager's phone is the call's first leg, and if it is not answered the call is
+``failed``. The *anchor* is the channel managers talk with: the origin, or the transferee
 after a blind transfer. Every dial or queue attempt from the anchor to a
 manager is a leg; the call is answered when a manager's channel shares a bridge
-with the anchor (or the queue says ``AgentConnect``).
+with the anchor (or the queue says ``AgentConnect``). A Dial of several
+managers at once makes one leg each: the one who answers is ``answered``, the
+others ``cancel``. A call that ends in the VoiceMail app (``Newexten``
+VoiceMail, then ``VMSTATUS``) is answered by no manager: it is ``missed``, with
+the mailbox in ``voicemail`` when a message was left.
 
 A call ends when the last of its channels hangs up, but it is finalised (and
 ``call.ended`` published) only once the origin's CDR is in, so the PBX's own
@@ -38,7 +48,10 @@ RING_STATE = "4"
 SUCCESS = "Success"
 RECENTLY_FINISHED = 10_000  # linkedids remembered after the end, to drop late stragglers
 UNKNOWN_NAMES = frozenset({"", "<unknown>"})
-WATCHED_VARIABLES = frozenset({"MIXMONITOR_FILENAME", "DIALSTATUS", "QUEUESTATUS"})
+WATCHED_VARIABLES = frozenset({"MIXMONITOR_FILENAME", "DIALSTATUS", "QUEUESTATUS", "VMSTATUS"})
+VOICEMAIL_APP = "VoiceMail"
+VOICEMAIL_LEFT, VOICEMAIL_FAILED = "VOICEMAIL", "VOICEMAIL_FAILED"  # VMSTATUS SUCCESS / FAILED as outcomes
+VOICEMAIL_OUTCOMES = {"SUCCESS": VOICEMAIL_LEFT, "FAILED": VOICEMAIL_FAILED}  # USEREXIT: the dialplan goes on
 
 LEG_RESULTS = {
     "ANSWER": LegResult.ANSWERED,
@@ -62,10 +75,14 @@ OUTCOMES = {
     "LEAVEEMPTY": Disposition.FAILED,
     "JOINUNAVAIL": Disposition.FAILED,
     "LEAVEUNAVAIL": Disposition.FAILED,
+    "UNKNOWN": Disposition.FAILED,  # Queue() of a queue that does not exist
     "CANCEL": Disposition.ABANDONED,
     "ABANDON": Disposition.ABANDONED,
+    VOICEMAIL_LEFT: Disposition.MISSED,
+    VOICEMAIL_FAILED: Disposition.FAILED,
 }
 QUEUE_ABANDON = "ABANDON"
+MANAGER_UNREACHED = "MANAGER_UNREACHED"  # a click-to-call whose manager did not pick up
 
 
 @dataclass(frozen=True)
@@ -87,11 +104,13 @@ class _Call:
     origin: str | None = None
     anchor: str | None = None
     manager: str | None = None  # extension of the manager who placed an outbound or internal call
+    originated: bool = False  # AMI Originate rang the manager's phone (click-to-call)
     dialled: bool = False  # the origin has dialled, so the direction is settled
     legs: dict[str, CallLeg] = field(default_factory=dict)  # by the rung channel's uniqueid
     talkers: dict[str, str] = field(default_factory=dict)  # uniqueid -> extension credited when bridged with the anchor
     bridges: dict[str, set[str]] = field(default_factory=dict)
-    outcome: str | None = None  # the PBX's last word on the attempt: DIALSTATUS, QUEUESTATUS, ABANDON
+    outcome: str | None = None  # the PBX's last word on the attempt: DIALSTATUS, QUEUESTATUS, ABANDON, voicemail
+    mailbox: str | None = None  # where the anchor's VoiceMail app takes the message
     cdrs: list[CdrEntry] = field(default_factory=list)
     hung_up_at: datetime | None = None  # set when the last channel hung up
 
@@ -109,6 +128,7 @@ class CallTracker:
             "Newchannel": self._on_newchannel,
             "Newstate": self._on_newstate,
             "NewCallerid": self._on_newcallerid,
+            "Newexten": self._on_newexten,
             "DialBegin": self._on_dialbegin,
             "DialEnd": self._on_dialend,
             "BridgeEnter": self._on_bridgeenter,
@@ -194,9 +214,11 @@ class CallTracker:
         return self._start_if_origin(call, event, now)
 
     def _on_newcallerid(self, event: Event, now: datetime) -> list[DomainEvent]:
-        call = self._calls.get(event.get("Linkedid", ""))
-        if call is not None and call.record is not None and event.get("Uniqueid") == call.origin:
-            self._set_caller(call.record, event)
+        """An inbound caller's number may come late. A manager who places a call stays its caller: the
+        number the dialplan presents to the callee (``CALLERID(num)`` = the department's) is not theirs."""
+        call, record = self._call_with_record(event)
+        if record is not None and record.direction is Direction.INBOUND and event.get("Uniqueid") == call.origin:
+            self._set_caller(record, event)
         return []
 
     def _on_hangup(self, event: Event, now: datetime) -> list[DomainEvent]:
@@ -237,19 +259,34 @@ class CallTracker:
             if value and call.record.recording_file is None:
                 call.record.recording_file = value
         elif event.get("Uniqueid") == call.anchor:
-            call.outcome = value or None
+            if variable != "VMSTATUS":
+                call.outcome = value or None
+            elif value in VOICEMAIL_OUTCOMES:
+                call.outcome = VOICEMAIL_OUTCOMES[value]
+                call.record.voicemail = call.mailbox if value == "SUCCESS" else None
+        return []
+
+    def _on_newexten(self, event: Event, now: datetime) -> list[DomainEvent]:
+        if event.get("Application") != VOICEMAIL_APP:
+            return []
+        call = self._calls.get(event.get("Linkedid", ""))
+        if call is not None and event.get("Uniqueid") == call.anchor:
+            call.mailbox = event.get("AppData", "").split(",", 1)[0] or None
         return []
 
     def _on_cdr(self, event: Event, now: datetime) -> list[DomainEvent]:
         call = self._origins.get(event.get("UniqueID", ""))
         entry = CdrEntry.from_event(event) if call is not None else None
         if call is not None and entry is not None:
-            call.cdrs.append(entry)
+            # an originated channel is answered by the manager, before the client: its CDR's answer is not the call's
+            call.cdrs.append(replace(entry, answered=False) if call.originated else entry)
         return []
 
     # -- dialling and queues -------------------------------------------------
 
     def _on_dialbegin(self, event: Event, now: datetime) -> list[DomainEvent]:
+        if "Uniqueid" not in event:
+            return self._on_originate_dial(event, now)
         started = self._start_by_dialling(event, now)
         call, record = self._call_with_record(event)
         target_id = event.get("DestUniqueid")
@@ -283,7 +320,31 @@ class CallTracker:
             return []
         return self._start(call, event, now)
 
+    def _on_originate_dial(self, event: Event, now: datetime) -> list[DomainEvent]:
+        """AMI Originate's own dial: of a manager's phone, it starts the call the manager places."""
+        call = self._calls.get(event.get("DestLinkedid", ""))
+        uniqueid = event.get("DestUniqueid", "")
+        own = parse_channel(event.get("DestChannel", ""))
+        if (call is None or call.origin is not None or uniqueid not in call.live or own is None
+                or event.get("DestContext") not in self.config.agent_contexts):
+            return []
+        record = CallRecord(
+            linkedid=call.linkedid, direction=Direction.INTERNAL, started_at=event_time(event, now),
+            caller_raw=own.resource, channels=list(call.names.values()),
+        )
+        # The Originate's caller ID is what the manager's phone shows: click-to-call shows the number it
+        # will dial. Until the dial settles it (_settle_direction), a phone number there is the callee.
+        shown = event.get("DestCallerIDName", "")
+        number = normalize_phone(shown, self.config.region)
+        if number is not None:
+            record.direction, record.callee_raw, record.callee_number = Direction.OUTBOUND, shown, number
+        call.manager, call.originated = own.resource, True
+        self._begin(call, record, uniqueid)
+        return [_announce(CALL_STARTED, record), *self._ring(call, record, uniqueid, own.resource, event, now, None)]
+
     def _on_dialend(self, event: Event, now: datetime) -> list[DomainEvent]:
+        if "Uniqueid" not in event:
+            return self._on_originate_dial_end(event, now)
         call, record = self._call_with_record(event)
         if record is None:
             return []
@@ -294,6 +355,18 @@ class CallTracker:
         result = LEG_RESULTS.get(status)
         if leg is not None and result is not None:
             _close_leg(leg, result, event_time(event, now))
+        return []
+
+    def _on_originate_dial_end(self, event: Event, now: datetime) -> list[DomainEvent]:
+        """Whether the manager picked up a click-to-call; if not, it failed."""
+        call = self._calls.get(event.get("DestLinkedid", ""))
+        leg = call.legs.get(event.get("DestUniqueid", "")) if call is not None and call.originated else None
+        result = LEG_RESULTS.get(event.get("DialStatus", ""))
+        if leg is None or result is None:
+            return []
+        _close_leg(leg, result, event_time(event, now))
+        if result is not LegResult.ANSWERED:
+            call.outcome = MANAGER_UNREACHED
         return []
 
     def _on_queuecallerjoin(self, event: Event, now: datetime) -> list[DomainEvent]:
@@ -390,10 +463,17 @@ class CallTracker:
     # -- building the record ---------------------------------------------------
 
     def _start_if_origin(self, call: _Call, event: Event, now: datetime) -> list[DomainEvent]:
-        """The first channel ringing in a trunk or agent context starts the call."""
-        if call.origin is not None or event.get("ChannelState") != RING_STATE:
+        """The first channel ringing in a trunk or agent context starts the call, unless it rings a manager."""
+        if call.origin is not None or event.get("ChannelState") != RING_STATE or self._rings_manager(event):
             return []
         return self._start(call, event, now)
+
+    def _rings_manager(self, event: Event) -> bool:
+        """The ;2 half of ``Local/<ext>@<agent context>``: a manager's phone being rung (Dial, Queue, Originate)."""
+        name = event.get("Channel", "")
+        own = parse_channel(name)
+        return (own is not None and own.tech == "Local" and name.endswith(";2")
+                and own.context in self.config.agent_contexts)
 
     def _start(self, call: _Call, event: Event, now: datetime) -> list[DomainEvent]:
         context = event.get("Context", "")
@@ -416,9 +496,12 @@ class CallTracker:
             record.direction = Direction.OUTBOUND if record.callee_number else Direction.INTERNAL
             own = parse_channel(call.names.get(uniqueid, ""))
             call.manager = own.resource if own is not None else record.caller_raw
-        call.record, call.origin, call.anchor = record, uniqueid, uniqueid
-        self._origins[uniqueid] = call
+        self._begin(call, record, uniqueid)
         return [_announce(CALL_STARTED, record)]
+
+    def _begin(self, call: _Call, record: CallRecord, origin: str) -> None:
+        call.record, call.origin, call.anchor = record, origin, origin
+        self._origins[origin] = call
 
     def _set_caller(self, record: CallRecord, event: Event) -> None:
         record.caller_raw = event.get("CallerIDNum", "")
@@ -490,6 +573,10 @@ class CallTracker:
 def _disposition(record: CallRecord, outcome: str | None, unknown_outcome: Disposition) -> Disposition:
     if record.answered_by is not None:
         return Disposition.ANSWERED
+    if outcome == MANAGER_UNREACHED:  # busy or away, the manager's phone is the leg that failed, not the client
+        return Disposition.FAILED
+    if outcome == VOICEMAIL_LEFT:  # whatever the managers' phones did before, the caller left a message
+        return Disposition.MISSED
     results = {leg.result for leg in record.legs}
     if results == {LegResult.BUSY}:
         return Disposition.BUSY

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from crm.call_cards import CallCardStore
 from pbx.tracker.model import CallLeg, CallRecord, Direction, Disposition, LegResult
-from storage.models import CallLeg as CallLegRow, Client, ClientPhone, Manager, Recording
+from storage.models import CallLeg as CallLegRow, Client, ClientPhone, Manager, Recording, RoutingRule
 
 T0 = datetime(2026, 11, 23, 10, 28, 14, tzinfo=timezone.utc)
 
@@ -100,3 +100,24 @@ async def test_outbound_call_links_the_client_it_dialled(store):
     card = await store.get("out.1")
     assert (card.direction, card.callee_number) == ("outbound", "+79161112233")
     assert card.client_id is not None
+
+
+async def test_an_inbound_card_carries_the_marketing_source_of_the_number_dialled(store, sessions):
+    await store.save(answered_record("s.1"))
+    assert (await store.get("s.1")).source is None  # no routing rule yet
+    async with sessions() as session, session.begin():
+        session.add_all([
+            RoutingRule(did="74951234567", source="Avito", chain={}),
+            RoutingRule(did="*", source="прочее", chain={}),
+            RoutingRule(did="74950000000", source="радио", chain={}, active=False),
+        ])
+    await store.save(answered_record("s.2"))
+    assert (await store.get("s.2")).source == "Avito"
+    other = answered_record("s.3")
+    other.did = "74950000000"  # its rule is switched off: the catch-all's source
+    await store.save(other)
+    assert (await store.get("s.3")).source == "прочее"
+    outbound = answered_record("s.4")
+    outbound.direction = Direction.OUTBOUND
+    await store.save(outbound)
+    assert (await store.get("s.4")).source is None

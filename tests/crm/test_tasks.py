@@ -21,7 +21,7 @@ from crm.tasks import (
     reached_number,
 )
 from pbx.tracker.model import CallLeg, CallRecord, Direction, Disposition, LegResult
-from storage.models import CallbackTask, Client, ClientPhone, Manager
+from storage.models import CallbackTask, Manager
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 CLIENT = "+79161112233"
@@ -119,18 +119,6 @@ def test_is_overdue():
 
 
 # --- the service -----------------------------------------------------------------
-
-
-@pytest.fixture
-async def people(sessions) -> dict[str, int]:
-    async with sessions() as session, session.begin():
-        sergey, anna, oleg = Manager(name="Сергей", extension="101"), Manager(name="Анна", extension="103"), Manager(
-            name="Олег", extension="105")
-        session.add_all([sergey, anna, oleg])
-        await session.flush()
-        session.add(Client(name="Елена", responsible_manager_id=sergey.id, phones=[ClientPhone(phone=CLIENT)]))
-        session.add(Client(name="Без менеджера", phones=[ClientPhone(phone="+79160000000")]))
-        return {"101": sergey.id, "103": anna.id, "105": oleg.id}
 
 
 @pytest.fixture

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 
 import pytest
 
-from pbx.agi.server import AgiRequest, FastAgiServer
+from pbx.agi.server import MAX_COMMAND_BYTES, AgiRequest, FastAgiServer
 from tests.support.shared import CAPTURES
 
 WAIT = 1.0
@@ -40,6 +41,20 @@ def asterisk_args(line: str) -> list[str]:
     if current is not None:
         args.append("".join(current))
     return args
+
+
+def assignments(commands: list[str]) -> dict[str, str]:
+    """The variables the commands set, read as Asterisk would: ``SET VARIABLE``
+    and ``EXEC MSet`` (comma-separated ``NAME=value`` pairs)."""
+    variables: dict[str, str] = {}
+    for command in commands:
+        args = asterisk_args(command)
+        if args[:2] == ["SET", "VARIABLE"]:
+            variables[args[2]] = args[3]
+        else:
+            assert args[:2] == ["EXEC", "MSet"] and len(args) == 3, command
+            variables.update(pair.split("=", 1) for pair in args[2].split(","))
+    return variables
 
 
 class AsteriskSide:
@@ -121,8 +136,10 @@ async def test_answers_each_captured_request_like_the_reference_server(serve, co
 
     port = await serve(decide)
     for record in CAPTURED:
-        commands = await (await connect(port)).route(record["env"])
-        assert commands == [record["replies"][0]["cmd"], 'SET VARIABLE ROUTE_DECIDED_BY "callcenter"']
+        commands = await (await connect(port)).route(record["env"], reply="200 result=0")
+        assert len(commands) == 1  # one round trip for every variable
+        captured = assignments([record["replies"][0]["cmd"]])
+        assert assignments(commands) == {**captured, "ROUTE_DECIDED_BY": "callcenter"}
     for request, record in zip(seen, CAPTURED, strict=True):
         env = record["env"]
         assert request.env == env
@@ -144,16 +161,28 @@ async def test_values_are_escaped_and_cannot_inject_commands(serve, connect):
     value = 'Иван "Ivan" \\ Петров\nHANGUP\r\n\x00'
 
     async def decide(request: AgiRequest) -> dict[str, str]:
-        return {"CRM_NAME": value, "ROUTE_TARGET": ""}
+        return {"CRM_NAME": value, "ROUTE_TARGET": "", "NOTE": "a,b", "EXPR": "${SHELL(rm)}"}
 
     port = await serve(decide)
     commands = await (await connect(port)).route(ENV)
-    assert len(commands) == 3
-    assert [asterisk_args(command) for command in commands] == [
-        ["SET", "VARIABLE", "CRM_NAME", 'Иван "Ivan" \\ ПетровHANGUP'],
-        ["SET", "VARIABLE", "ROUTE_TARGET", ""],
-        ["SET", "VARIABLE", "ROUTE_DECIDED_BY", "callcenter"],
+    assert commands[0] == 'EXEC MSet "ROUTE_TARGET=,ROUTE_DECIDED_BY=callcenter"'
+    assert [asterisk_args(command) for command in commands[1:]] == [
+        ["SET", "VARIABLE", "CRM_NAME", 'Иван "Ivan" \\ ПетровHANGUP'],  # quotes and backslash kept, no new line
+        ["SET", "VARIABLE", "NOTE", "a,b"],  # a comma would split MSet's pairs
+        ["SET", "VARIABLE", "EXPR", "${SHELL(rm)}"],  # SET VARIABLE does not evaluate it
     ]
+
+
+async def test_a_long_answer_takes_several_commands_each_under_the_limit(serve, connect):
+    variables = {f"ROUTE_TARGETS_{n}": "&".join(str(100 + k) for k in range(30)) for n in range(2, 12)}
+
+    async def decide(request: AgiRequest) -> dict[str, str]:
+        return variables
+
+    port = await serve(decide)
+    commands = await (await connect(port)).route(ENV, reply="200 result=0")
+    assert len(commands) > 1 and all(len(command.encode()) < MAX_COMMAND_BYTES + 20 for command in commands)
+    assert assignments(commands) == {**variables, "ROUTE_DECIDED_BY": "callcenter"}
 
 
 @pytest.mark.parametrize(
@@ -187,17 +216,22 @@ async def test_a_late_decision_sends_no_command_and_does_not_hold_the_call(serve
     assert "took over 0.05 s" in caplog.text
 
 
-@pytest.mark.parametrize("reply", ["HANGUP", "510 Invalid or unknown command", "520-Invalid command syntax."])
-async def test_hangup_or_error_reply_ends_the_session(serve, connect, reply):
-    port = await serve(route_to("101"))
-    assert await (await connect(port)).route(ENV, reply=reply) == ['SET VARIABLE ROUTE_TARGET "101"']
+@pytest.mark.parametrize(
+    "reply", ["HANGUP", "510 Invalid or unknown command", "520-Invalid command syntax.", "200 result=-2"]
+)
+async def test_hangup_error_or_a_missing_application_ends_the_session(serve, connect, reply, caplog):
+    caplog.set_level(logging.INFO)
+    port = await serve(route_to("101"), decide_timeout=5)
+    commands = await (await connect(port)).route(ENV, reply=reply)
+    assert commands == ['EXEC MSet "ROUTE_TARGET=101,ROUTE_DECIDED_BY=callcenter"']
+    assert "ending the session" in caplog.text
 
 
 async def test_an_unanswered_command_times_out(serve, connect, caplog):
     port = await serve(route_to("101"), read_timeout=0.1)
     client = await connect(port)
     client.writer.write(env_block(ENV))
-    assert await client.command() == 'SET VARIABLE ROUTE_TARGET "101"'
+    assert await client.command() == 'EXEC MSet "ROUTE_TARGET=101,ROUTE_DECIDED_BY=callcenter"'
     assert await client.command() is None  # closed without waiting for us any longer
     assert "nothing within 0.1 s" in caplog.text
 
@@ -228,10 +262,7 @@ async def test_a_bad_peer_is_dropped_and_the_server_keeps_serving(serve, connect
     assert await bad.command() is None
     assert logged in caplog.text
     assert decide.requests == []
-    assert await (await connect(port)).route(ENV) == [
-        'SET VARIABLE ROUTE_TARGET "102"',
-        'SET VARIABLE ROUTE_DECIDED_BY "callcenter"',
-    ]
+    assert await (await connect(port)).route(ENV) == ['EXEC MSet "ROUTE_TARGET=102,ROUTE_DECIDED_BY=callcenter"']
 
 
 async def test_stop_ends_sessions_in_progress(connect):

@@ -48,6 +48,7 @@ def card(record: CallRecord) -> dict:
         "disposition": record.disposition,
         "hangup_cause": record.hangup_cause,
         "queue": record.queue,
+        "voicemail": record.voicemail,
     }
 
 
@@ -83,6 +84,26 @@ BridgeEnter Linkedid=1.1 Uniqueid=1.1 BridgeUniqueid=b1
 HANG_UP = """
 Hangup Linkedid=1.1 Uniqueid=1.1 Cause=16 Cause-txt="Normal Clearing"
 Hangup Linkedid=1.1 Uniqueid=1.2 Cause=16 Cause-txt="Normal Clearing"
+"""
+RING_102 = """
+Newchannel Linkedid=1.1 Uniqueid=1.3 Channel=PJSIP/102-00000003 ChannelState=0 Context=sim-agent Exten=s
+DialBegin Linkedid=1.1 Uniqueid=1.1 DestUniqueid=1.3 DestChannel=PJSIP/102-00000003 DestContext=sim-agent
+"""
+NOBODY_ANSWERS = """
+DialEnd Linkedid=1.1 Uniqueid=1.1 DestUniqueid=1.2 DialStatus=NOANSWER
+DialEnd Linkedid=1.1 Uniqueid=1.1 DestUniqueid=1.3 DialStatus=NOANSWER
+Hangup Linkedid=1.1 Uniqueid=1.2 Cause=0
+Hangup Linkedid=1.1 Uniqueid=1.3 Cause=0
+VarSet Linkedid=1.1 Uniqueid=1.1 Variable=DIALSTATUS Value=NOANSWER
+"""
+VOICEMAIL_101 = """
+Newexten Linkedid=1.1 Uniqueid=1.1 Application=VoiceMail AppData=101,u
+Newstate Linkedid=1.1 Uniqueid=1.1 ChannelState=6
+"""
+MESSAGE_LEFT = """
+MessageWaiting Linkedid=1.1 Uniqueid=1.1 Mailbox=101@default Waiting=1 New=1 Old=0
+VarSet Linkedid=1.1 Uniqueid=1.1 Variable=VMSTATUS Value=SUCCESS
+Hangup Linkedid=1.1 Uniqueid=1.1 Cause=16
 """
 
 SCENARIOS = [
@@ -295,6 +316,83 @@ Hangup Linkedid=3.1 Uniqueid=3.2 Cause=16
         {"direction": Direction.INTERNAL, "caller_raw": "101", "callee_number": None, "client_number": None,
          "legs": [("102", LegResult.ANSWERED)], "answered_by": "102", "disposition": Disposition.ANSWERED},
         id="internal-manager-to-manager",
+    ),
+    pytest.param(
+        INBOUND + RING_101 + RING_102 + """
+DialEnd Linkedid=1.1 Uniqueid=1.1 DestUniqueid=1.2 DialStatus=CANCEL
+Hangup Linkedid=1.1 Uniqueid=1.2 Cause=26 Cause-txt="Answered elsewhere"
+DialEnd Linkedid=1.1 Uniqueid=1.1 DestUniqueid=1.3 DialStatus=ANSWER
+BridgeEnter Linkedid=1.1 Uniqueid=1.3 BridgeUniqueid=b1
+BridgeEnter Linkedid=1.1 Uniqueid=1.1 BridgeUniqueid=b1
+Hangup Linkedid=1.1 Uniqueid=1.1 Cause=16
+Hangup Linkedid=1.1 Uniqueid=1.3 Cause=16
+""",
+        {"legs": [("101", LegResult.CANCEL), ("102", LegResult.ANSWERED)], "answered_by": "102",
+         "disposition": Disposition.ANSWERED, "hangup_cause": 16, "voicemail": None},
+        id="ring-all-the-second-answers-the-first-is-answered-elsewhere",
+    ),
+    pytest.param(
+        INBOUND + RING_101 + """
+DialEnd Linkedid=1.1 Uniqueid=1.1 DestUniqueid=1.2 DialStatus=NOANSWER
+Hangup Linkedid=1.1 Uniqueid=1.2 Cause=0
+VarSet Linkedid=1.1 Uniqueid=1.1 Variable=DIALSTATUS Value=NOANSWER
+""" + RING_102 + """
+DialEnd Linkedid=1.1 Uniqueid=1.1 DestUniqueid=1.3 DialStatus=ANSWER
+BridgeEnter Linkedid=1.1 Uniqueid=1.3 BridgeUniqueid=b1
+BridgeEnter Linkedid=1.1 Uniqueid=1.1 BridgeUniqueid=b1
+Hangup Linkedid=1.1 Uniqueid=1.1 Cause=16
+Hangup Linkedid=1.1 Uniqueid=1.3 Cause=16
+""",
+        {"legs": [("101", LegResult.NOANSWER), ("102", LegResult.ANSWERED)], "answered_by": "102",
+         "disposition": Disposition.ANSWERED},
+        id="second-attempt-answered",
+    ),
+    pytest.param(
+        INBOUND + RING_101 + RING_102 + NOBODY_ANSWERS + VOICEMAIL_101 + MESSAGE_LEFT,
+        {"legs": [("101", LegResult.NOANSWER), ("102", LegResult.NOANSWER)], "answered_by": None,
+         "disposition": Disposition.MISSED, "voicemail": "101"},
+        id="ring-all-unanswered-then-a-voicemail-message",
+    ),
+    pytest.param(
+        INBOUND + RING_101 + """
+DialEnd Linkedid=1.1 Uniqueid=1.1 DestUniqueid=1.2 DialStatus=BUSY
+Hangup Linkedid=1.1 Uniqueid=1.2 Cause=17
+VarSet Linkedid=1.1 Uniqueid=1.1 Variable=DIALSTATUS Value=BUSY
+""" + VOICEMAIL_101 + MESSAGE_LEFT,
+        {"legs": [("101", LegResult.BUSY)], "disposition": Disposition.MISSED, "voicemail": "101"},
+        id="busy-manager-then-a-voicemail-message-is-missed-not-busy",
+    ),
+    pytest.param(
+        INBOUND + """
+Newexten Linkedid=1.1 Uniqueid=1.1 Application=VoiceMail AppData=sales-box@office,u
+""" + MESSAGE_LEFT,
+        {"legs": [], "answered_by": None, "disposition": Disposition.MISSED, "voicemail": "sales-box@office"},
+        id="straight-to-voicemail",
+    ),
+    pytest.param(
+        INBOUND + """
+Newexten Linkedid=1.1 Uniqueid=1.1 Application=VoiceMail AppData=101,u
+Hangup Linkedid=1.1 Uniqueid=1.1 Cause=16
+""",
+        {"legs": [], "disposition": Disposition.ABANDONED, "voicemail": None},
+        id="caller-hangs-up-during-the-voicemail-greeting",
+    ),
+    pytest.param(
+        INBOUND + """
+Newexten Linkedid=1.1 Uniqueid=1.1 Application=VoiceMail AppData=999,u
+VarSet Linkedid=1.1 Uniqueid=1.1 Variable=VMSTATUS Value=FAILED
+Hangup Linkedid=1.1 Uniqueid=1.1 Cause=16
+""",
+        {"disposition": Disposition.FAILED, "voicemail": None},
+        id="no-such-mailbox-is-failed",
+    ),
+    pytest.param(
+        INBOUND + """
+VarSet Linkedid=1.1 Uniqueid=1.1 Variable=QUEUESTATUS Value=UNKNOWN
+Hangup Linkedid=1.1 Uniqueid=1.1 Cause=16
+""",
+        {"legs": [], "queue": None, "disposition": Disposition.FAILED},
+        id="no-such-queue-is-failed",
     ),
 ]
 

@@ -7,20 +7,35 @@ import asyncio
 import time
 
 import pytest
+from sqlalchemy import select
 
+from callcenter.bus import CALL_ENDED, ROUTING_CHANGED, DomainEvent, EventBus
 from callcenter.clock import FakeClock
+from crm.events import client_changed, managers_changed
 from pbx.agi.server import AgiRequest
+from pbx.tracker.model import CallRecord, Direction
 from routing.presence import Presence
-from routing.service import OWNER_KEY, ROUND_ROBIN_KEY, RoutingService
+from routing.model import Destination, DestinationKind, RingAttempt, RoutePlan
+from routing.service import (
+    FALLBACK_ERROR,
+    FALLBACK_TIMEOUT,
+    NOBODY_TO_RING,
+    OWNER_KEY,
+    OWNER_UNAVAILABLE,
+    ROUND_ROBIN_KEY,
+    ROUTED,
+    RoutingService,
+    fallback_reason,
+)
 from storage.cache import create_redis
-from storage.models import Client, ClientPhone, Group, Manager
+from storage.models import Client, ClientPhone, Group, Lead, Manager, RoutingRule
 from tests.conftest import free_port
 
 KNOWN = "+79123456789"
 UNKNOWN_RAW = "8 (916) 000-11-22"
 
 
-def request(callerid: str, did: str = "74950000000") -> AgiRequest:
+def request(callerid: str, did: str = "74950000000", ivr: str | None = None) -> AgiRequest:
     env = {
         "agi_network_script": "route",
         "agi_channel": "Local/74950000000@from-pstn-00000001;2",
@@ -30,6 +45,8 @@ def request(callerid: str, did: str = "74950000000") -> AgiRequest:
         "agi_extension": did,
         "agi_context": "from-pstn",
     }
+    if ivr is not None:
+        env["agi_arg_1"] = ivr
     return AgiRequest.from_env(env)
 
 
@@ -43,8 +60,10 @@ async def seed(sessions) -> None:
         session.add(Client(name="ACME", responsible_manager_id=managers["102"].id, phones=[ClientPhone(phone=KNOWN)]))
 
 
-def service(sessions, redis, **kwargs) -> RoutingService:
-    return RoutingService(sessions, redis, FakeClock(), **kwargs)
+def service(sessions, redis, clock=None, **kwargs) -> RoutingService:
+    """A routing service; its deadline is generous unless a test is about the deadline (CI machines are slow)."""
+    kwargs.setdefault("deadline", 5.0)
+    return RoutingService(sessions, redis, clock or FakeClock(), **kwargs)
 
 
 def targets(variables: dict[str, str]) -> list[str]:
@@ -78,7 +97,7 @@ async def test_the_cached_owner_is_used_without_the_database(sessions, redis):
 
 async def test_a_manager_on_a_call_is_skipped(sessions, redis):
     await seed(sessions)
-    await Presence(redis).start_call("102", "busy.1")
+    await Presence(redis).start_call("102", "busy.1", FakeClock().now())
     variables = await service(sessions, redis).decide(request("89123456789"))
     assert "102" not in targets(variables)
     assert variables["ROUTE_OWNER"] == "102"
@@ -149,3 +168,162 @@ async def test_a_failing_database_gives_the_fallback_answer_within_the_deadline(
     assert variables["ROUTE_QUEUE"] == "sales"
     assert variables["ROUTE_NEW_CALLER"] == ""
     assert variables["ROUTE_REASON"] == "routing data unavailable"
+
+
+async def add(sessions, *rows) -> None:
+    async with sessions() as session, session.begin():
+        session.add_all(rows)
+
+
+async def test_a_did_rule_gives_the_chain_and_the_marketing_source(sessions, redis):
+    await seed(sessions)
+    await add(
+        sessions,
+        RoutingRule(did="74951112233", source="Avito", chain={"steps": [{"kind": "extension", "extension": "103",
+                                                                         "ring_seconds": 30}], "queue": "avito"}),
+        RoutingRule(did="*", source="прочее", chain={"queue": "night"}),
+    )
+    variables = await service(sessions, redis).decide(request(UNKNOWN_RAW, did="74951112233"))
+    assert (variables["ROUTE_TARGET"], variables["ROUTE_TIMEOUT"]) == ("103", "30")
+    assert variables["ROUTE_ATTEMPTS"] == "1"
+    assert variables["ROUTE_QUEUE"] == "avito"
+    assert variables["ROUTE_SOURCE"] == "Avito"
+    other = await service(sessions, redis).decide(request(UNKNOWN_RAW, did="74950000009"))
+    assert (other["ROUTE_TARGET"], other["ROUTE_QUEUE"], other["ROUTE_SOURCE"]) == ("", "night", "прочее")
+
+
+async def test_the_ivr_choice_picks_its_chain_and_a_bad_one_is_ignored(sessions, redis):
+    await seed(sessions)
+    await add(sessions, RoutingRule(did="74950000000", chain={"queue": "sales"},
+                                    ivr={"2": {"steps": [{"kind": "extension", "extension": "101"}]}}))
+    assert (await service(sessions, redis).decide(request(UNKNOWN_RAW, ivr="2")))["ROUTE_TARGET"] == "101"
+    for choice in ("7", "2;DROP", ""):
+        assert (await service(sessions, redis).decide(request(UNKNOWN_RAW, ivr=choice)))["ROUTE_TARGET"] == ""
+
+
+async def test_an_open_leads_owner_is_the_callers_owner(sessions, redis):
+    await seed(sessions)
+    async with sessions() as session:
+        owner_id = await session.scalar(select(Manager.id).where(Manager.extension == "103"))
+    await add(sessions, Lead(phone="+79160001122", first_linkedid="l.1", owner_id=owner_id))
+    variables = await service(sessions, redis).decide(request(UNKNOWN_RAW))
+    assert (variables["ROUTE_TARGET"], variables["ROUTE_OWNER"], variables["ROUTE_NEW_CALLER"]) == ("103", "103", "0")
+
+
+async def test_absent_and_do_not_disturb_managers_are_skipped(sessions, redis):
+    await seed(sessions)
+    async with sessions() as session, session.begin():
+        managers = {m.extension: m for m in await session.scalars(select(Manager))}
+        managers["102"].absent = True
+        managers["101"].do_not_disturb = True
+    variables = await service(sessions, redis).decide(request("89123456789"))
+    assert targets(variables) == ["103"]
+    assert "102 skipped: absent" in variables["ROUTE_REASON"]
+    assert "101 skipped: do not disturb" in variables["ROUTE_REASON"]
+
+
+async def test_least_recent_rings_who_talked_longest_ago_first(sessions, redis):
+    await seed(sessions)
+    clock = FakeClock()
+    async with sessions() as session, session.begin():
+        group = await session.scalar(select(Group).where(Group.name == "sales"))
+        group.chain = {"steps": [{"kind": "group", "group": "sales", "strategy": "least_recent"}]}
+    presence = Presence(redis)
+    await presence.count_answered("101", clock.now())
+    await presence.count_answered("103", clock.now().replace(hour=9))
+    variables = await service(sessions, redis, clock).decide(request("anonymous"))
+    assert targets(variables) == ["102", "103", "101"]  # 102 never talked today
+
+
+async def test_the_last_directory_serves_while_the_database_is_down(sessions, redis):
+    await seed(sessions)
+    clock = FakeClock()
+    switch = Switchable(sessions)
+    routing = service(switch, redis, clock, directory_ttl=5)
+    assert (await routing.decide(request("anonymous")))["ROUTE_TARGET"]
+    switch.down = True
+    clock.advance(60)
+    variables = await routing.decide(request("anonymous"))
+    assert variables["ROUTE_TARGET"] in {"101", "102", "103"}  # from the directory loaded before
+    assert variables["ROUTE_REASON"] != "routing data unavailable"
+
+
+async def test_a_changed_manager_counts_after_forget_directory(sessions, redis):
+    await seed(sessions)
+    routing = service(sessions, redis)
+    assert "103" in targets(await routing.decide(request("anonymous")))
+    async with sessions() as session, session.begin():
+        manager = await session.scalar(select(Manager).where(Manager.extension == "103"))
+        manager.active = False
+    assert "103" in targets(await routing.decide(request("anonymous")))  # still cached
+    routing.forget_directory()
+    assert "103" not in targets(await routing.decide(request("anonymous")))
+
+
+async def test_each_decision_is_reported_with_its_outcome(sessions, redis):
+    await seed(sessions)
+    seen = []
+    await service(sessions, redis, on_decision=lambda *args: seen.append(args)).decide(request("anonymous"))
+    await service(RaisingSessions(), redis, on_decision=lambda *args: seen.append(args)).decide(request("anonymous"))
+    await service(SlowSessions(), redis, deadline=0.05,
+                  on_decision=lambda *args: seen.append(args)).decide(request("anonymous"))
+    assert [outcome for outcome, _, _ in seen] == [ROUTED, FALLBACK_ERROR, FALLBACK_TIMEOUT]
+    assert all(0 <= seconds < 1 for _, seconds, _ in seen)
+    assert seen[0][2].attempts and not seen[1][2].attempts
+
+
+class Switchable:
+    """The real sessions until ``down`` is set, then a refusing database."""
+
+    def __init__(self, sessions) -> None:
+        self.sessions = sessions
+        self.down = False
+
+    def __call__(self):
+        if self.down:
+            raise ConnectionRefusedError("database down")
+        return self.sessions()
+
+
+async def test_a_call_ending_forgets_the_callers_cached_owner(sessions, redis):
+    await seed(sessions)
+    bus = EventBus()
+    routing = service(sessions, redis)
+    routing.subscribe(bus)
+    assert (await routing.decide(request(UNKNOWN_RAW)))["ROUTE_OWNER"] == ""
+    assert await redis.get(OWNER_KEY.format(phone="+79160001122")) == ""
+    ended = CallRecord(linkedid="e.1", direction=Direction.INBOUND, started_at=FakeClock().now(),
+                       caller_number="+79160001122")
+    await bus.publish(DomainEvent(CALL_ENDED, ended))
+    assert await redis.get(OWNER_KEY.format(phone="+79160001122")) is None
+
+
+def test_a_fallback_is_named_by_why_the_first_choice_was_not_rung():
+    owner_first = RoutePlan((RingAttempt(("102",), 20),), Destination(DestinationKind.QUEUE, "sales"), owner="102")
+    colleague_first = RoutePlan((RingAttempt(("101",), 20),), Destination(DestinationKind.QUEUE, "sales"), owner="102")
+    nobody = RoutePlan((), Destination(DestinationKind.QUEUE, "sales"), owner=None)
+    new_caller = RoutePlan((RingAttempt(("101", "103"), 20),), Destination(DestinationKind.QUEUE, "sales"))
+    assert fallback_reason(ROUTED, owner_first) is None
+    assert fallback_reason(ROUTED, new_caller) is None
+    assert fallback_reason(ROUTED, colleague_first) == OWNER_UNAVAILABLE
+    assert fallback_reason(ROUTED, nobody) == NOBODY_TO_RING
+    assert fallback_reason(FALLBACK_TIMEOUT, nobody) == FALLBACK_TIMEOUT
+
+
+async def test_changes_made_through_the_api_drop_what_they_touch_from_the_caches(sessions, redis):
+    await seed(sessions)
+    bus = EventBus()
+    routing = service(sessions, redis)
+    routing.subscribe(bus)
+    await routing.decide(request("89123456789"))
+    first_directory = await routing.directory()
+    await bus.publish(client_changed(1, {KNOWN}))
+    assert await redis.get(OWNER_KEY.format(phone=KNOWN)) is None
+    assert await routing.directory() is first_directory
+    await bus.publish(DomainEvent(ROUTING_CHANGED, None))
+    second_directory = await routing.directory()
+    assert second_directory is not first_directory
+    await routing.decide(request("89123456789"))
+    await bus.publish(managers_changed({1}, {KNOWN}))
+    assert await redis.get(OWNER_KEY.format(phone=KNOWN)) is None
+    assert await routing.directory() is not second_directory

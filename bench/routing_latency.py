@@ -1,0 +1,414 @@
+"""Routing latency: FastAGI route decisions at rising load, beside a bare Redis GET.
+
+    python -m bench.routing_latency [--rates 50,200,500] [--seconds 5] [--clients 100000]
+                                    [--database URL|sqlite] [--redis URL|fakeredis] [--profile FILE]
+
+The backend's FastAGI server with ``RoutingService.decide`` runs in its own
+process, as it would beside Asterisk; this process is the PBX: the
+simulator's FastAGI client asks it for routes at each rate (open loop, new
+calls per second) and times each AGI session from connect to close. The
+server times ``decide`` itself, and before each level times sequential
+``GET``s of its own Redis client over the same loopback. The database is
+emptied and seeded first: ``--clients`` clients with a phone each, owned by 30
+managers in three groups. Callers are known clients drawn at random (cache
+misses), repeat callers from earlier in the run (cache hits) and new numbers.
+
+Targets (issue 4): p99 under 5 ms at 200 calls/s; p50 within 3x a bare GET's p50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import logging
+import multiprocessing
+import platform
+import pstats
+import random
+import socket
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import insert, make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from callcenter.clock import SystemClock
+from pbx.agi.server import AgiRequest, FastAgiServer
+from pbx.simulator.agi_client import AgiSession
+from pbx.simulator.channel import Party
+from pbx.simulator.engine import EngineConfig, PbxEngine
+from routing.service import RoutingService
+from storage.cache import create_redis
+from storage.db import create_engine, migrate, session_factory
+from storage.models import Client, ClientPhone, Group, Manager, manager_groups
+
+POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/callcenter_bench"
+REDIS_URL = "redis://127.0.0.1:6379/15"
+DID = "74951234567"
+GROUPS = ("sales", "key-accounts", "regions")
+MANAGERS = 30
+KNOWN_PREFIX, NEW_PREFIX = "7916", "7925"  # clients' numbers, and numbers nobody has
+MIX = {"known": 0.6, "repeat": 0.2, "new": 0.2}  # shares of the callers
+PROBE_KEY = "bench:probe"
+GET_SAMPLES = 2000
+BATCH = 10_000
+
+
+# -- the database ---------------------------------------------------------------------
+
+
+async def reset_database(url: str) -> AsyncEngine:
+    """An engine on an empty, migrated database (a PostgreSQL one is created if missing)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        admin = create_async_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        async with admin.connect() as connection:
+            exists = await connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database})
+            if not exists:
+                await connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+        await admin.dispose()
+    engine = create_engine(url)
+    if parsed.get_backend_name() == "postgresql":
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    await migrate(engine)
+    return engine
+
+
+def client_phone(index: int) -> str:
+    """The caller ID of client ``index`` as a trunk sends it (no plus)."""
+    return f"{KNOWN_PREFIX}{index:07d}"
+
+
+async def seed(engine: AsyncEngine, clients: int, rng: random.Random) -> dict[str, str]:
+    """Groups, managers and ``clients`` clients with one phone each, in batched
+    multi-row inserts; returns each client phone's owner extension."""
+    extensions = [str(101 + i) for i in range(MANAGERS)]
+    owners = [rng.randrange(MANAGERS) for _ in range(clients)]
+    async with engine.begin() as connection:
+        await connection.execute(insert(Group), [{"id": i + 1, "name": name} for i, name in enumerate(GROUPS)])
+        await connection.execute(insert(Manager), [
+            {"id": i + 1, "name": f"Manager {ext}", "extension": ext, "timezone": "Europe/Moscow",
+             "working_hours": {}, "active": True, "do_not_disturb": False, "absent": False}
+            for i, ext in enumerate(extensions)
+        ])
+        await connection.execute(insert(manager_groups), [
+            {"manager_id": i + 1, "group_id": i % len(GROUPS) + 1} for i in range(MANAGERS)
+        ])
+        for start in range(0, clients, BATCH):
+            span = range(start, min(start + BATCH, clients))
+            await connection.execute(insert(Client), [
+                {"id": i + 1, "name": f"Client {i}", "responsible_manager_id": owners[i] + 1} for i in span
+            ])
+            await connection.execute(insert(ClientPhone), [
+                {"client_id": i + 1, "phone": "+" + client_phone(i), "label": "mobile"} for i in span
+            ])
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text("ANALYZE"))
+    return {client_phone(i): extensions[owners[i]] for i in range(clients)}
+
+
+# -- the server process -------------------------------------------------------------------
+
+
+def serve(database_url: str, redis_url: str, profile: str, transport_only: bool, pipe: Connection) -> None:
+    """The FastAGI server with RoutingService, driven over ``pipe`` (see ``ServerHandle``).
+
+    ``transport_only`` answers every call with the first decision's variables, to time FastAGI alone."""
+    asyncio.run(_serve(database_url, redis_url, profile, transport_only, pipe))
+
+
+async def _serve(database_url: str, redis_url: str, profile: str, transport_only: bool, pipe: Connection) -> None:
+    logging.basicConfig(level=logging.CRITICAL)  # late and failed decisions are counted as fallbacks, not logged
+    engine = create_engine(database_url)
+    redis = create_redis(redis_url)
+    async for key in redis.scan_iter("routing:*"):
+        await redis.delete(key)
+    await redis.set(PROBE_KEY, "x")
+    service = RoutingService(session_factory(engine), redis, SystemClock())
+    decide_times: list[tuple[str, float]] = []  # (the AGI channel, seconds)
+    first_answer: dict[str, str] = {}
+
+    async def timed_decide(request: AgiRequest) -> dict[str, str]:
+        started = time.perf_counter()
+        try:
+            if transport_only and first_answer:
+                return first_answer
+            answer = await service.decide(request)
+            first_answer.update(first_answer or answer)
+            return answer
+        finally:
+            decide_times.append((request.channel, time.perf_counter() - started))
+
+    agi = FastAgiServer(timed_decide)
+    pipe.send(await agi.start("127.0.0.1", 0))
+    profiler = cProfile.Profile() if profile else None
+    cpu_started = time.process_time()
+    loop = asyncio.get_running_loop()
+    while (command := await loop.run_in_executor(None, pipe.recv)) != "stop":
+        if command == "get":
+            pipe.send(await _get_times(redis))
+        elif command == "start":
+            decide_times.clear()
+            cpu_started = time.process_time()
+            if profiler is not None:
+                profiler.enable()
+        elif command == "collect":
+            if profiler is not None:
+                profiler.disable()
+            pipe.send((list(decide_times), time.process_time() - cpu_started))
+    if profiler is not None:
+        profiler.dump_stats(profile)
+    await agi.stop()
+    await redis.aclose()
+    await engine.dispose()
+
+
+async def _get_times(redis) -> list[float]:
+    times = []
+    for _ in range(GET_SAMPLES):
+        started = time.perf_counter()
+        await redis.get(PROBE_KEY)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+@dataclass
+class ServerHandle:
+    """The server process and the pipe that drives it."""
+
+    process: multiprocessing.Process
+    pipe: Connection
+    port: int
+
+    @classmethod
+    def start(cls, database_url: str, redis_url: str, profile: str, transport_only: bool) -> ServerHandle:
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe()
+        process = context.Process(target=serve, args=(database_url, redis_url, profile, transport_only, theirs), daemon=True)
+        process.start()
+        return cls(process, ours, ours.recv())
+
+    async def ask(self, command: str) -> object:
+        self.pipe.send(command)
+        if command in ("get", "collect"):
+            return await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
+        return None
+
+    def stop(self) -> None:
+        self.pipe.send("stop")
+        self.process.join(30)
+
+
+# -- the PBX side ---------------------------------------------------------------------------
+
+
+CACHED, CLIENT, NEW = "cached", "client", "new"  # a caller whose owner Redis holds; a client's, or a new number, that it does not
+
+
+@dataclass
+class Level:
+    rate: int
+    round_trips: list[float] = field(default_factory=list)
+    decide_times: list[float] = field(default_factory=list)
+    decide_by_kind: dict[str, list[float]] = field(default_factory=dict)
+    get_times: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    server_cpu: float = 0.0  # seconds the server process spent on the CPU
+    kinds: dict[str, str] = field(default_factory=dict)  # the AGI channel's caller kind
+    fallbacks: int = 0
+    wrong_owner: int = 0
+    failed: int = 0
+
+    def add_decide_times(self, samples: list[tuple[str, float]]) -> None:
+        self.decide_times = [seconds for _, seconds in samples]
+        for channel, seconds in samples:
+            self.decide_by_kind.setdefault(self.kinds.get(channel, "?"), []).append(seconds)
+
+
+class Callers:
+    """Caller IDs in the benchmark's mix, remembering who has called (their owner is cached)."""
+
+    def __init__(self, owners: dict[str, str], rng: random.Random) -> None:
+        self.owners = owners
+        self._known = list(owners)
+        self._called: list[str] = []
+        self._called_set: set[str] = set()
+        self._rng = rng
+
+    def next(self) -> tuple[str, str]:
+        """A caller ID, and its kind: whether Redis should hold its owner, else whether it is a client's."""
+        share = self._rng.choices(list(MIX), weights=list(MIX.values()))[0]
+        if share == "repeat" and self._called:
+            phone = self._rng.choice(self._called)
+        elif share == "new":
+            phone = f"{NEW_PREFIX}{self._rng.randrange(10**7):07d}"
+        else:
+            phone = self._rng.choice(self._known)
+        if phone in self._called_set:
+            return phone, CACHED
+        self._called.append(phone)
+        self._called_set.add(phone)
+        return phone, CLIENT if phone in self.owners else NEW
+
+
+async def route_call(pbx: PbxEngine, phone: str, started_channel: Callable[[str], None]) -> tuple[float, dict[str, str], bool]:
+    """One AGI session as Asterisk runs it: its round trip, the variables it set, and whether it succeeded."""
+    _, inbound = pbx.local_pair(DID, "from-pstn")
+    inbound.caller = Party(phone, "Bench")
+    started_channel(inbound.name)
+    url = f"agi://{pbx.config.agi_host}:{pbx.config.agi_port}/route"
+    started = time.perf_counter()
+    result = await AgiSession(pbx, inbound, url).run()
+    elapsed = time.perf_counter() - started
+    for channel in list(pbx.channels):
+        if channel.startswith(inbound.name.rsplit(";", 1)[0]):
+            del pbx.channels[channel]
+    variables = {name: inbound.lookup(name) or "" for name in ("ROUTE_DECIDED_BY", "ROUTE_OWNER", "ROUTE_NEW_CALLER")}
+    return elapsed, variables, result.status == "SUCCESS"
+
+
+async def run_level(pbx: PbxEngine, server: ServerHandle, callers: Callers, rate: int, seconds: float) -> Level:
+    """``rate`` new calls per second for ``seconds``, open loop."""
+    level = Level(rate, get_times=await server.ask("get"))
+    await server.ask("start")
+
+    async def one(phone: str, kind: str) -> None:
+        elapsed, variables, ok = await route_call(pbx, phone, lambda channel: level.kinds.__setitem__(channel, kind))
+        level.round_trips.append(elapsed)
+        level.failed += not ok or variables["ROUTE_DECIDED_BY"] != "callcenter"
+        fallback = variables["ROUTE_NEW_CALLER"] == ""
+        level.fallbacks += fallback
+        level.wrong_owner += not fallback and variables["ROUTE_OWNER"] != callers.owners.get(phone, "")
+
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    tasks = []
+    for i in range(int(rate * seconds)):
+        await asyncio.sleep(max(0.0, began + i / rate - loop.time()))
+        tasks.append(asyncio.create_task(one(*callers.next())))
+    await asyncio.gather(*tasks)
+    level.seconds = loop.time() - began
+    samples, level.server_cpu = await server.ask("collect")
+    level.add_decide_times(samples)
+    return level
+
+
+# -- reporting ---------------------------------------------------------------------------------
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+
+def ms(samples: Sequence[float], quantiles: Sequence[float] = (0.5, 0.99, 1.0)) -> str:
+    return " / ".join(f"{percentile(samples, q) * 1000:.2f}" for q in quantiles)
+
+
+def report(levels: list[Level]) -> None:
+    print("\nlatency in ms, p50 / p99 / max (GET: p50 / p99); CPU: the server process's CPU ms per call")
+    print(f"{'calls/s':>8} {'calls':>6} {'AGI round trip':>22} {'decide':>22} {'Redis GET':>12} {'CPU':>5}"
+          "  fallbacks, wrong owner, failed")
+    for level in levels:
+        n = len(level.round_trips)
+        get = ms(level.get_times, (0.5, 0.99))
+        print(f"{level.rate:>8} {n:>6} {ms(level.round_trips):>22} {ms(level.decide_times):>22} {get:>12} "
+              f"{level.server_cpu / n * 1000:>5.2f}  {level.fallbacks}, {level.wrong_owner}, {level.failed}")
+    print("\ndecide by caller, ms p50 / p99 (share of calls)")
+    for level in levels:
+        n = len(level.decide_times)
+        parts = [f"{kind} {ms(level.decide_by_kind.get(kind, []), (0.5, 0.99))} ({len(level.decide_by_kind.get(kind, [])) / n:.0%})"
+                 for kind in (CACHED, CLIENT, NEW)]
+        print(f"{level.rate:>8}/s: " + "; ".join(parts))
+    print()
+    for level in levels:
+        if level.rate == 200:
+            p99 = percentile(level.round_trips, 0.99) * 1000
+            print(f"target p99 < 5 ms at 200 calls/s: AGI round trip p99 {p99:.2f} ms, "
+                  f"decide p99 {percentile(level.decide_times, 0.99) * 1000:.2f} ms")
+        ratio = percentile(level.decide_times, 0.5) / percentile(level.get_times, 0.5)
+        print(f"target decide p50 within 3x GET p50 at {level.rate}/s: {ratio:.1f}x")
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+
+def reachable(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def choose_backends(args: argparse.Namespace, workdir: Path) -> tuple[str, str]:
+    """The database and Redis URLs: the real servers when reachable, else SQLite and fakeredis."""
+    database = args.database
+    if database == "sqlite" or not reachable(database, 5432):
+        if database != "sqlite":
+            print(f"PostgreSQL at {database} unreachable: using SQLite")
+        database = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    redis = args.redis
+    if redis == "fakeredis" or not reachable(redis, 6379):
+        if redis != "fakeredis":
+            print(f"Redis at {redis} unreachable: using fakeredis (in the server process)")
+        redis = ""
+    return database, redis
+
+
+async def timed(label: str, action: Callable[[], Awaitable]) -> object:
+    started = time.perf_counter()
+    result = await action()
+    print(f"{label}: {time.perf_counter() - started:.1f} s")
+    return result
+
+
+async def run(args: argparse.Namespace, workdir: Path) -> list[Level]:
+    database, redis = choose_backends(args, workdir)
+    print(f"python {platform.python_version()} on {platform.machine()}; database {database}; "
+          f"redis {redis or 'fakeredis'}")
+    rng = random.Random(args.seed)
+    engine = await reset_database(database)
+    owners = await timed(f"seeded {args.clients:,} clients", lambda: seed(engine, args.clients, rng))
+    await engine.dispose()
+    server = ServerHandle.start(database, redis, args.profile, args.transport_only)
+    try:
+        pbx = PbxEngine(EngineConfig("127.0.0.1", server.port, workdir), emit=lambda _event: None)
+        callers = Callers(owners, rng)
+        await run_level(pbx, server, callers, rate=50, seconds=2)  # warm-up: connections, the directory
+        return [await run_level(pbx, server, callers, rate, args.seconds) for rate in args.rates]
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.ERROR)
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # sessions the overloaded server drops count as failed
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", type=lambda s: [int(r) for r in s.split(",")], default=[50, 200, 500])
+    parser.add_argument("--seconds", type=float, default=5.0, help="per load level")
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--database", default=POSTGRES_URL, help="SQLAlchemy URL (emptied!) or 'sqlite'")
+    parser.add_argument("--redis", default=REDIS_URL, help="redis:// URL (routing:* keys are cleared) or 'fakeredis'")
+    parser.add_argument("--profile", default="", help="write the server's cProfile stats here")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--transport-only", action="store_true", help="answer without routing: FastAGI's own cost")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as workdir:
+        levels = asyncio.run(run(args, Path(workdir)))
+    report(levels)
+    if args.profile:
+        pstats.Stats(args.profile).sort_stats("tottime").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()
