@@ -136,10 +136,11 @@ class Sorting:
         if len(rows) <= page.limit:
             return items, None
         last = rows[page.limit - 1]
-        return items, self._encode(page.sort, getattr(last, SORT_KEY), last[0].id)
+        return items, self.cursor(page.sort, getattr(last, SORT_KEY), last[0].id)
 
     @staticmethod
-    def _encode(sort: str, value: Any, last_id: int) -> str:
+    def cursor(sort: str, value: Any, last_id: int) -> str:
+        """The cursor of the page after the row with sort key ``value`` and ``last_id``."""
         raw = json.dumps([sort, _encodable(value), last_id], separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

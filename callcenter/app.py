@@ -30,6 +30,7 @@ from live.publisher import LivePublisher
 from pbx.agi.server import FastAgiServer
 from pbx.ami.connector import AmiConnector
 from pbx.tracker.tracker import CallTracker, TrackerConfig
+from routing.owner_index import OwnerIndex
 from routing.presence import Presence
 from routing.service import RoutingService, fallback_reason
 from storage.cache import create_redis
@@ -89,7 +90,7 @@ class Services:
         leads = LeadService(sessions, clock, bus)
         leads.subscribe(bus)
         if settings.notify_owner_when_colleague_answers:
-            OwnerNotifier(sessions, bus).subscribe(bus)
+            OwnerNotifier(sessions, bus, clock).subscribe(bus)
         callback_tasks = CallbackTaskService(sessions, settings.callback_sla_minutes, clock, bus)
         callback_tasks.subscribe(bus)
         presence = Presence(redis)
@@ -116,6 +117,7 @@ class Services:
             default_queue=settings.routing_default_queue,
             deadline=min(settings.routing_deadline_seconds, settings.agi_answer_seconds),
             region=settings.phone_region,
+            owners=OwnerIndex(sessions, redis, clock, rebuild_seconds=settings.routing_owner_index_rebuild_seconds),
             on_decision=lambda outcome, seconds, plan: metrics.observe_routing(
                 outcome, seconds, fallback_reason(outcome, plan)
             ),
@@ -146,12 +148,14 @@ class Services:
         await self.start_ami()
 
     async def start_agi(self) -> None:
-        """Load the routing directory, then listen for the dialplan's route
-        questions (port 0 picks a free one: see ``agi_port``)."""
+        """Load the routing directory, start keeping the owner index (built in
+        the background), then listen for the dialplan's route questions (port 0
+        picks a free one: see ``agi_port``)."""
         try:
             await self.routing.directory()
         except Exception:
             log.exception("loading managers and routing rules failed; the first calls may go to the default queue")
+        await self.routing.owners.start()
         self.agi_port = await self.agi.start(self.settings.agi_host, self.settings.agi_port)
 
     @property
@@ -205,5 +209,6 @@ class Services:
         await self.webhook_worker.stop()
         await self.connector.stop()
         await self.agi.stop()
+        await self.routing.owners.stop()
         await self.redis.aclose()
         await self.engine.dispose()

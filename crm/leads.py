@@ -21,7 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.bus import CALL_ENDED, LEAD_CREATED, DomainEvent, EventBus
 from callcenter.clock import Clock, SystemClock
-from crm.lookups import call_id_by_linkedid, client_of_phone, insert_ignoring_conflicts, manager_id_by_extension
+from crm.lookups import (
+    call_id_by_linkedid,
+    client_of_phone,
+    insert_ignoring_conflicts,
+    manager_id_by_extension,
+    source_of_did,
+)
 from pbx.tracker.model import CallRecord, Direction, Disposition
 from storage.models import Lead
 
@@ -114,7 +120,7 @@ class LeadService:
                 insert_ignoring_conflicts(session, Lead.__table__)
                 .values(
                     phone=phone,
-                    source=record.did,
+                    source=await source_of_did(session, record.did) or record.did,
                     first_linkedid=record.linkedid,
                     first_call_id=await call_id_by_linkedid(session, record.linkedid),
                     owner_id=owner_id,

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.bus import CALL_ENDED, NOTIFICATION_CREATED, DomainEvent, EventBus
-from crm.leads import LEAD_OPEN, answering_extension, lead_phone
+from callcenter.clock import Clock
+from crm.leads import LEAD_OPEN, answering_extension, lead_phone, utc
 from crm.lookups import call_id_by_linkedid, client_of_phone, insert_ignoring_conflicts
 from pbx.tracker.model import CallRecord
 from storage.models import Lead, Manager, Notification
@@ -29,9 +30,10 @@ def colleague_answered(record: CallRecord, owner_extension: str | None) -> bool:
 
 
 class OwnerNotifier:
-    def __init__(self, sessions: async_sessionmaker, bus: EventBus) -> None:
+    def __init__(self, sessions: async_sessionmaker, bus: EventBus, clock: Clock) -> None:
         self._sessions = sessions
         self._bus = bus
+        self._clock = clock
 
     def subscribe(self, bus: EventBus) -> None:
         bus.subscribe(CALL_ENDED, self._on_call_ended)
@@ -58,7 +60,8 @@ class OwnerNotifier:
             }
             created_id = await session.scalar(
                 insert_ignoring_conflicts(session, Notification.__table__)
-                .values(manager_id=owner_id, kind=COLLEAGUE_ANSWERED, call_id=call_id, payload=payload)
+                .values(manager_id=owner_id, kind=COLLEAGUE_ANSWERED, call_id=call_id, payload=payload,
+                        created_at=utc(self._clock.now()))
                 .returning(Notification.id)
             )
             notification = await session.get(Notification, created_id) if created_id is not None else None

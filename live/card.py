@@ -122,6 +122,11 @@ class CardBuilder:
         )
         return next(iter(clients), None), next(iter(leads), None), tasks, calls
 
+    async def manager_ids(self, extensions: Iterable[str]) -> list[int]:
+        """The ids of the managers with these extensions (other phones are nobody's)."""
+        async with self._sessions() as session:
+            return list(await session.scalars(select(Manager.id).where(Manager.extension.in_(set(extensions)))))
+
     async def _managers(self, ids: Iterable[int | None], extension: str) -> dict[int, ManagerRef]:
         """The managers with these ids or this extension, by id."""
         wanted = {manager_id for manager_id in ids if manager_id is not None}

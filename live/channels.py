@@ -8,6 +8,7 @@ JSON ``{"event": name, "data": payload}``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +32,9 @@ class Channels:
             return self.team
         return None if scope.manager_id is None else self.manager(scope.manager_id)
 
-    def of_event(self, manager_id: int | None) -> list[str]:
-        """Where an event about ``manager_id`` (None: about nobody in particular) goes."""
-        return [self.team] if manager_id is None else [self.team, self.manager(manager_id)]
+    def of_event(self, manager_ids: Iterable[int | None]) -> list[str]:
+        """Where an event about these managers goes: the team, and each of them (None: nobody in particular)."""
+        return [self.team, *(self.manager(manager_id) for manager_id in sorted(set(manager_ids) - {None}))]
 
 
 def message(event: str, data: Any) -> str:

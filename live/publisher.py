@@ -7,18 +7,23 @@ streams them.
 
 - ``call.ringing``: the caller's card (``live.card.CallerCard``), to the rung
   manager and the team; a leg that is not a manager's phone goes to the team only;
+- ``call.answered``, ``call.ended``: the call's linkedid, number, disposition
+  and who answered, to every manager it rang and the team, so a pop can close;
 - ``notification.created``, ``task.created``, ``task.closed``, ``task.overdue``:
   the bus payload as it is, to its ``manager_id`` (if any) and the team.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from callcenter.bus import (
+    CALL_ANSWERED,
+    CALL_ENDED,
     CALL_RINGING,
     NOTIFICATION_CREATED,
     TASK_CLOSED,
@@ -30,6 +35,7 @@ from callcenter.bus import (
 from callcenter.clock import Clock
 from live.card import CardBuilder
 from live.channels import Channels, message
+from pbx.tracker.model import CallRecord
 
 FORWARDED = (NOTIFICATION_CREATED, TASK_CREATED, TASK_CLOSED, TASK_OVERDUE)
 
@@ -49,6 +55,8 @@ class LivePublisher:
 
     def subscribe(self, bus: EventBus) -> None:
         bus.subscribe(CALL_RINGING, self._on_ringing)
+        for name in (CALL_ANSWERED, CALL_ENDED):
+            bus.subscribe(name, self._on_progress)
         for name in FORWARDED:
             bus.subscribe(name, self._forward)
 
@@ -56,15 +64,26 @@ class LivePublisher:
         card = await self._cards.card(event.payload)
         if card is not None:
             rung = None if card.manager is None else card.manager.id
-            await self.publish(CALL_RINGING, card.model_dump(mode="json"), rung)
+            await self.publish(CALL_RINGING, card.model_dump(mode="json"), [rung])
+
+    async def _on_progress(self, event: DomainEvent) -> None:
+        record: CallRecord = event.payload
+        data = {
+            "linkedid": record.linkedid,
+            "phone": record.client_number,
+            "disposition": str(record.disposition),
+            "answered_by": record.answered_by,
+        }
+        rung = await self._cards.manager_ids({leg.extension for leg in record.legs})
+        await self.publish(event.name, data, rung)
 
     async def _forward(self, event: DomainEvent) -> None:
-        await self.publish(event.name, event.payload, event.payload.get("manager_id"))
+        await self.publish(event.name, event.payload, [event.payload.get("manager_id")])
 
-    async def publish(self, event: str, data: Any, manager_id: int | None) -> None:
-        """Send ``event`` to the team and to ``manager_id``'s channel."""
+    async def publish(self, event: str, data: Any, manager_ids: Iterable[int | None]) -> None:
+        """Send ``event`` to the team and to each of ``manager_ids``' channels."""
         text = message(event, data)
         async with self._redis.pipeline(transaction=False) as pipe:
-            for channel in self._channels.of_event(manager_id):
+            for channel in self._channels.of_event(manager_ids):
                 pipe.publish(channel, text)
             await pipe.execute()

@@ -174,7 +174,8 @@ class Lead(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20))  # E.164
-    source: Mapped[str | None] = mapped_column(String(40))  # the DID the first call came in on
+    # how they heard of us: the marketing source of the number they first called, else that number
+    source: Mapped[str | None] = mapped_column(String(80))
     first_linkedid: Mapped[str] = mapped_column(String(64), unique=True)  # a call makes at most one lead
     first_call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"), index=True)

@@ -18,6 +18,9 @@ from callcenter.app import Services
 from callcenter.demo import demo_logins, run_demo, against_simulator
 from callcenter.runner import backend
 from pbx.simulator.ami_server import AmiServer
+from pbx.simulator.call import OriginateRequest
+from pbx.simulator.channel import Party
+from pbx.simulator.playback import PROMPT_SECONDS
 from pbx.simulator.scenario import CallSpec, load_scenario
 from pbx.simulator.simulator import Simulator
 from routing.rules import CATCH_ALL_DID
@@ -80,6 +83,7 @@ async def test_the_demo_department_routes_its_callers(settings, sessions):
         impatient = list(await session.scalars(select(Call).where(Call.caller_raw == "79267770000").order_by(Call.started_at)))
     assert set(leads) == {"+79267770000", "+79990001122"}  # the new callers with a number
     assert managers[leads["+79990001122"].owner_id] == newcomer.answered_by_extension
+    assert (leads["+79990001122"].source, leads["+79267770000"].source) == ("Avito", "сайт")  # how they heard of us
     assert [card.disposition for card in impatient] == ["abandoned", "answered"]
     assert (task.phone, task.status, task.closed_by_linkedid) == ("+79267770000", "done", impatient[1].linkedid)
     assert told == {("104", "106"), ("103", elena.answered_by_extension)}
@@ -103,7 +107,9 @@ async def test_the_demo_department_routes_its_callers(settings, sessions):
 
 async def test_calls_that_end_during_an_ami_outage_are_closed_on_reconnect(settings, sessions, everyone_rings_101_first):
     """Kill the AMI connection mid-call; both calls end while it is down; the
-    resync after the reconnect closes them with what was known."""
+    resync after the reconnect closes them with what was known. A third call
+    starts and is answered while it is down: the resync adopts it from the
+    live channels and its events end it as one answered card."""
     settings = settings.model_copy(update={"ami_secret": "s3cret", "ami_reconnect_initial": 4.0, "ami_reconnect_max": 4.0})
     ami = AmiServer(username=settings.ami_username, secret=settings.ami_secret)
     settings = settings.model_copy(update={"ami_port": await ami.start()})
@@ -132,12 +138,16 @@ async def test_calls_that_end_during_an_ami_outage_are_closed_on_reconnect(setti
                 agent_states={"101": "away", "102": "away", "103": "away"}))
             await asyncio.wait_for(asyncio.gather(answered.wait(), ringing.wait()), 5)
 
-            await ami.drop_connections()  # the backend now waits 4 s before reconnecting
+            await ami.drop_connections()  # the backend now waits 2-4 s before reconnecting
+            # the caller stays on the line until 101 hangs up, 120 s (6 s) after the greeting: past the reconnect
+            unseen = simulator.originate(OriginateRequest(
+                "74951234567", Party("79160000003"), [("CALLER_DELAY", "1000"), ("__AGENT_TALK_SECONDS", "120")]))
             await asyncio.wait_for(asyncio.gather(simulator.wait_call(talking), simulator.wait_call(waiting)), 4)
+            assert unseen.talking is not None  # answered, unseen
             assert (await cards(sessions)) == {}  # nothing could be seen ending
 
-            async with asyncio.timeout(10):
-                while len(stored := await cards(sessions)) < 2:
+            async with asyncio.timeout(15):
+                while len(stored := await cards(sessions)) < 3:
                     await asyncio.sleep(0.1)
     finally:
         if simulator is not None:
@@ -147,6 +157,11 @@ async def test_calls_that_end_during_an_ami_outage_are_closed_on_reconnect(setti
     assert (stored["79160000001"].disposition, stored["79160000001"].answered_by_extension) == ("answered", "101")
     assert (stored["79160000002"].disposition, stored["79160000002"].answered_by_extension) == ("missed", None)
     assert stored["79160000002"].ended_at is not None
+    unseen_card = stored["79160000003"]
+    assert (unseen_card.disposition, unseen_card.answered_by_extension, unseen_card.did) == (
+        "answered", "101", "74951234567")
+    assert [(leg.extension, leg.result) for leg in unseen_card.legs] == [("101", "answered")]
+    assert unseen_card.talk_seconds == pytest.approx(PROMPT_SECONDS + 120, abs=1.5)  # by the CDR
 
 
 async def test_health_reports_the_ami_link(settings):

@@ -150,8 +150,7 @@ async def list_deliveries(
     )
     items = [DeliveryOut.model_validate(delivery) for delivery in deliveries[: page.limit]]
     last = items[-1].id if len(deliveries) > page.limit else None
-    # the service pages by ``before_id`` and Sorting has no public encoder: its cursor format, by hand
-    cursor = None if last is None else DELIVERY_PAGES._encode(page.sort, last, last)
+    cursor = None if last is None else DELIVERY_PAGES.cursor(page.sort, last, last)  # the service pages by id
     return Page[DeliveryOut](items=items, next_cursor=cursor)
 
 

@@ -29,7 +29,7 @@ class LeadOut(BaseModel):
 
     id: int
     phone: str
-    source: str | None = Field(description="The number the first call came in on.")
+    source: str | None = Field(description="How they heard of us: the marketing source of the number they first called, else that number.")
     first_call_id: int | None
     owner_id: int | None
     status: LeadStatus

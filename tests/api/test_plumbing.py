@@ -30,11 +30,11 @@ def test_recording_paths_map_into_the_recordings_dir(tmp_path):
 
 
 def test_cursors_round_trip_and_are_checked():
-    cursor = Sorting._encode("-started_at", datetime(2026, 11, 23, 10, 0), 7)
+    cursor = Sorting.cursor("-started_at", datetime(2026, 11, 23, 10, 0), 7)
     page = SORTS.request(PageQuery(cursor=cursor), "-started_at")
     assert page.after == (datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc), 7)
-    for bad in (Sorting._encode("-started_at", "yesterday", 7), Sorting._encode("-started_at", "2026-11-23T10:00:00", 7),
-                Sorting._encode("-started_at", "2026-11-23T10:00:00+00:00", True), Sorting._encode("started_at", None, 1)):
+    for bad in (Sorting.cursor("-started_at", "yesterday", 7), Sorting.cursor("-started_at", "2026-11-23T10:00:00", 7),
+                Sorting.cursor("-started_at", "2026-11-23T10:00:00+00:00", True), Sorting.cursor("started_at", None, 1)):
         with pytest.raises(BadRequest):
             SORTS.request(PageQuery(cursor=bad), "-started_at")
     assert PageQuery(limit=10_000).limit == 100

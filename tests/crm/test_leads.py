@@ -11,7 +11,7 @@ from callcenter.bus import CALL_ENDED, DomainEvent, EventBus
 from crm.call_cards import CallCardStore
 from crm.leads import LeadService, answering_extension, lead_phone, utc
 from pbx.tracker.model import CallLeg, CallRecord, Direction, Disposition, LegResult
-from storage.models import Call, Client, ClientPhone, Lead, Manager
+from storage.models import Call, Client, ClientPhone, Lead, Manager, RoutingRule
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 STRANGER = "+79035556677"
@@ -89,6 +89,13 @@ async def test_an_unknown_caller_becomes_a_lead(leads, sessions):
         STRANGER, "74951234567", "open", None, "c.1")
     assert lead.created_at is not None
     assert await count_leads(sessions) == 1
+
+
+async def test_the_lead_is_sourced_from_the_rule_of_the_number_called(leads, sessions):
+    async with sessions() as session, session.begin():
+        session.add(RoutingRule(did="74957654321", source="Avito", chain={}))
+    lead = await leads.record_call(inbound("c.2", did="74957654321"))
+    assert lead.source == "Avito"  # how they heard of us; without a rule, the number itself (above)
 
 
 async def test_the_lead_links_the_call_card(leads, sessions):

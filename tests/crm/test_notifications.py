@@ -3,11 +3,12 @@
 from sqlalchemy import func, select
 
 from callcenter.bus import CALL_ENDED, NOTIFICATION_CREATED, DomainEvent, EventBus
+from callcenter.clock import FakeClock
 from crm.call_cards import CallCardStore
 from crm.leads import LeadService
 from crm.notifications import COLLEAGUE_ANSWERED, OwnerNotifier, colleague_answered
 from storage.models import Client, ClientPhone, Lead, Manager, Notification
-from tests.crm.test_leads import CLIENT, STRANGER, inbound, manager_id
+from tests.crm.test_leads import CLIENT, STRANGER, T0, inbound, manager_id
 
 
 def test_only_an_answer_by_someone_else_than_the_owner_counts():
@@ -27,7 +28,7 @@ async def wire(sessions):
     bus, told = EventBus(), []
     CallCardStore(sessions).subscribe(bus)
     LeadService(sessions).subscribe(bus)
-    OwnerNotifier(sessions, bus).subscribe(bus)
+    OwnerNotifier(sessions, bus, FakeClock(T0)).subscribe(bus)
 
     async def note(event: DomainEvent) -> None:
         told.append(event.payload)
@@ -49,6 +50,7 @@ async def test_a_colleague_answering_a_client_tells_the_client_manager_once(sess
     [stored] = await notifications(sessions)
     assert (stored.manager_id, stored.kind) == (await manager_id(sessions, "103"), COLLEAGUE_ANSWERED)
     assert stored.call_id is not None and stored.payload["answered_by"] == "101"
+    assert stored.created_at.replace(tzinfo=T0.tzinfo) == T0  # the service's clock, not the database's
     assert [(payload["manager_id"], payload["phone"]) for payload in told] == [(stored.manager_id, CLIENT)]
 
 

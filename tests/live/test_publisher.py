@@ -7,10 +7,20 @@ import json
 
 import pytest
 
-from callcenter.bus import CALL_RINGING, NOTIFICATION_CREATED, TASK_CREATED, TASK_OVERDUE, DomainEvent, EventBus
+from callcenter.bus import (
+    CALL_ANSWERED,
+    CALL_ENDED,
+    CALL_RINGING,
+    NOTIFICATION_CREATED,
+    TASK_CREATED,
+    TASK_OVERDUE,
+    DomainEvent,
+    EventBus,
+)
 from callcenter.clock import FakeClock
 from live.channels import Channels
 from live.publisher import LivePublisher
+from pbx.tracker.model import Disposition
 from tests.api.conftest import NOW, add_client
 from tests.live.conftest import ringing
 
@@ -73,3 +83,18 @@ async def test_notifications_and_tasks_go_to_their_manager_and_the_team(
     assert await heard(listening["ivan"]) == [(TASK_CREATED, task)]
     assert await heard(listening["team"]) == [
         (NOTIFICATION_CREATED, told), (TASK_CREATED, task), (TASK_OVERDUE, unassigned)]
+
+
+async def test_answer_and_end_reach_every_manager_the_call_rang_so_their_pops_close(
+    sessions, redis, settings, department, listening
+):
+    bus = EventBus()
+    LivePublisher.create(sessions, redis, bus, FakeClock(NOW), settings.live_channel_prefix).subscribe(bus)
+    call = ringing("c", CLIENT, "101", "102", "fallback")
+    call.answered_by, call.disposition = "102", Disposition.ANSWERED
+
+    await bus.publish_all([DomainEvent(CALL_ANSWERED, call), DomainEvent(CALL_ENDED, call)])
+
+    expected = {"linkedid": "c", "phone": CLIENT, "disposition": "answered", "answered_by": "102"}
+    for name in ("ivan", "olga", "team"):
+        assert await heard(listening[name]) == [(CALL_ANSWERED, expected), (CALL_ENDED, expected)], name
