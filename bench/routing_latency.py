@@ -2,16 +2,19 @@
 
     python -m bench.routing_latency [--rates 50,200,500] [--seconds 5] [--clients 100000]
                                     [--database URL|sqlite] [--redis URL|fakeredis] [--profile FILE]
+                                    [--transport-only] [--workers N] [--gc-freeze]
 
 The backend's FastAGI server with ``RoutingService.decide`` runs in its own
-process, as it would beside Asterisk; this process is the PBX: the
-simulator's FastAGI client asks it for routes at each rate (open loop, new
-calls per second) and times each AGI session from connect to close. The
-server times ``decide`` itself, and before each level times sequential
-``GET``s of its own Redis client over the same loopback. The database is
-emptied and seeded first: ``--clients`` clients with a phone each, owned by 30
-managers in three groups. Callers are known clients drawn at random (cache
-misses), repeat callers from earlier in the run (cache hits) and new numbers.
+process (or ``--workers`` processes sharing the port), as it would beside
+Asterisk; this process is the PBX: a FastAGI client as light as Asterisk's
+sends the simulator's ``agi_*`` block and acknowledges each command, at each
+rate (open loop, new calls per second), timing each AGI session from connect
+to close. The server times ``decide`` itself, and before each level times
+sequential ``GET``s of its own Redis client over the same loopback. The
+database is emptied and seeded first: ``--clients`` clients with a phone each,
+owned by 30 managers in three groups; the server builds the owner index, and
+Redis holds a working day's presence. Callers are known clients drawn at
+random, repeat callers from earlier in the run, and new numbers.
 
 Targets (issue 4): p99 under 5 ms at 200 calls/s; p50 within 3x a bare GET's p50.
 """
@@ -21,16 +24,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
+import itertools
 import logging
 import multiprocessing
 import platform
 import pstats
 import random
+import shlex
 import socket
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -40,9 +47,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from callcenter.clock import SystemClock
 from pbx.agi.server import AgiRequest, FastAgiServer
-from pbx.simulator.agi_client import AgiSession
-from pbx.simulator.channel import Party
-from pbx.simulator.engine import EngineConfig, PbxEngine
+from pbx.simulator.agi_client import agi_environment
+from pbx.simulator.channel import Channel, Party
+from routing.presence import Presence
 from routing.service import RoutingService
 from storage.cache import create_redis
 from storage.db import create_engine, migrate, session_factory
@@ -53,10 +60,13 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 DID = "74951234567"
 GROUPS = ("sales", "key-accounts", "regions")
 MANAGERS = 30
+EXTENSIONS = [str(101 + i) for i in range(MANAGERS)]
+ON_CALL = 3  # managers on a call throughout (skipped by every decision)
 KNOWN_PREFIX, NEW_PREFIX = "7916", "7925"  # clients' numbers, and numbers nobody has
 MIX = {"known": 0.6, "repeat": 0.2, "new": 0.2}  # shares of the callers
 PROBE_KEY = "bench:probe"
 GET_SAMPLES = 2000
+AGI_TIMEOUT = 5.0  # seconds a session may take before the client counts it failed
 BATCH = 10_000
 
 
@@ -90,14 +100,13 @@ def client_phone(index: int) -> str:
 async def seed(engine: AsyncEngine, clients: int, rng: random.Random) -> dict[str, str]:
     """Groups, managers and ``clients`` clients with one phone each, in batched
     multi-row inserts; returns each client phone's owner extension."""
-    extensions = [str(101 + i) for i in range(MANAGERS)]
     owners = [rng.randrange(MANAGERS) for _ in range(clients)]
     async with engine.begin() as connection:
         await connection.execute(insert(Group), [{"id": i + 1, "name": name} for i, name in enumerate(GROUPS)])
         await connection.execute(insert(Manager), [
             {"id": i + 1, "name": f"Manager {ext}", "extension": ext, "timezone": "Europe/Moscow",
              "working_hours": {}, "active": True, "do_not_disturb": False, "absent": False}
-            for i, ext in enumerate(extensions)
+            for i, ext in enumerate(EXTENSIONS)
         ])
         await connection.execute(insert(manager_groups), [
             {"manager_id": i + 1, "group_id": i % len(GROUPS) + 1} for i in range(MANAGERS)
@@ -112,34 +121,51 @@ async def seed(engine: AsyncEngine, clients: int, rng: random.Random) -> dict[st
             ])
         if engine.dialect.name == "postgresql":
             await connection.execute(text("ANALYZE"))
-    return {client_phone(i): extensions[owners[i]] for i in range(clients)}
+    return {client_phone(i): EXTENSIONS[owners[i]] for i in range(clients)}
 
 
 # -- the server process -------------------------------------------------------------------
 
 
-def serve(database_url: str, redis_url: str, profile: str, transport_only: bool, pipe: Connection) -> None:
-    """The FastAGI server with RoutingService, driven over ``pipe`` (see ``ServerHandle``).
+@dataclass(frozen=True)
+class ServerOptions:
+    database_url: str
+    redis_url: str
+    profile: str  # the first worker's cProfile stats go there
+    transport_only: bool
+    gc_freeze: bool  # gc.freeze() once started: full collections then skip the start-up objects
+    port: int = 0  # 0: the first worker, which prepares Redis and picks the port the others share
+
+
+def serve(options: ServerOptions, pipe: Connection) -> None:
+    """One FastAGI server process with RoutingService, driven over ``pipe`` (see ``ServerHandle``).
 
     ``transport_only`` answers every call with the first decision's variables, to time FastAGI alone."""
-    asyncio.run(_serve(database_url, redis_url, profile, transport_only, pipe))
+    asyncio.run(_serve(options, pipe))
 
 
-async def _serve(database_url: str, redis_url: str, profile: str, transport_only: bool, pipe: Connection) -> None:
+async def _serve(options: ServerOptions, pipe: Connection) -> None:
     logging.basicConfig(level=logging.CRITICAL)  # late and failed decisions are counted as fallbacks, not logged
-    engine = create_engine(database_url)
-    redis = create_redis(redis_url)
-    async for key in redis.scan_iter("routing:*"):
-        await redis.delete(key)
-    await redis.set(PROBE_KEY, "x")
+    engine = create_engine(options.database_url)
+    redis = create_redis(options.redis_url)
     service = RoutingService(session_factory(engine), redis, SystemClock())
+    state, build_seconds = None, 0.0
+    if not options.port:
+        for pattern in ("routing:*", "presence:*"):
+            async for key in redis.scan_iter(pattern):
+                await redis.delete(key)
+        await redis.set(PROBE_KEY, "x")
+        await busy_team(Presence(redis), SystemClock().now())
+        build_started = time.perf_counter()
+        state = await service.owners.build()  # as at start-up (Services.start_agi), but waited for
+        build_seconds = time.perf_counter() - build_started
     decide_times: list[tuple[str, float]] = []  # (the AGI channel, seconds)
     first_answer: dict[str, str] = {}
 
     async def timed_decide(request: AgiRequest) -> dict[str, str]:
         started = time.perf_counter()
         try:
-            if transport_only and first_answer:
+            if options.transport_only and first_answer:
                 return first_answer
             answer = await service.decide(request)
             first_answer.update(first_answer or answer)
@@ -148,8 +174,11 @@ async def _serve(database_url: str, redis_url: str, profile: str, transport_only
             decide_times.append((request.channel, time.perf_counter() - started))
 
     agi = FastAgiServer(timed_decide)
-    pipe.send(await agi.start("127.0.0.1", 0))
-    profiler = cProfile.Profile() if profile else None
+    if options.gc_freeze:
+        gc.freeze()
+    port = await agi.start("127.0.0.1", options.port, reuse_port=True)
+    pipe.send((port, state.owners if state else 0, build_seconds))
+    profiler = cProfile.Profile() if options.profile and not options.port else None
     cpu_started = time.process_time()
     loop = asyncio.get_running_loop()
     while (command := await loop.run_in_executor(None, pipe.recv)) != "stop":
@@ -165,10 +194,18 @@ async def _serve(database_url: str, redis_url: str, profile: str, transport_only
                 profiler.disable()
             pipe.send((list(decide_times), time.process_time() - cpu_started))
     if profiler is not None:
-        profiler.dump_stats(profile)
+        profiler.dump_stats(options.profile)
     await agi.stop()
     await redis.aclose()
     await engine.dispose()
+
+
+async def busy_team(presence: Presence, now: datetime) -> None:
+    """Presence as in a working day: every manager has answered calls today, ``ON_CALL`` are on one now."""
+    for i, extension in enumerate(EXTENSIONS):
+        await presence.count_answered(extension, now - timedelta(minutes=i))
+        if i < ON_CALL:
+            await presence.start_call(extension, f"bench.{i}", now)
 
 
 async def _get_times(redis) -> list[float]:
@@ -182,35 +219,52 @@ async def _get_times(redis) -> list[float]:
 
 @dataclass
 class ServerHandle:
-    """The server process and the pipe that drives it."""
+    """The server processes (workers sharing one port) and the pipes that drive them."""
 
-    process: multiprocessing.Process
-    pipe: Connection
+    processes: list[multiprocessing.Process]
+    pipes: list[Connection]
     port: int
+    owners: int  # in the owner index the first worker built at start
+    build_seconds: float
 
     @classmethod
-    def start(cls, database_url: str, redis_url: str, profile: str, transport_only: bool) -> ServerHandle:
+    def start(cls, options: ServerOptions, workers: int) -> ServerHandle:
         context = multiprocessing.get_context("spawn")
-        ours, theirs = context.Pipe()
-        process = context.Process(target=serve, args=(database_url, redis_url, profile, transport_only, theirs), daemon=True)
-        process.start()
-        return cls(process, ours, ours.recv())
+        processes, pipes = [], []
+        for _ in range(workers):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=serve, args=(options, theirs), daemon=True)
+            process.start()
+            processes.append(process)
+            pipes.append(ours)
+            port, *first = ours.recv()
+            if len(pipes) == 1:
+                options, built = replace(options, port=port), first
+        return cls(processes, pipes, port, *built)
 
     async def ask(self, command: str) -> object:
-        self.pipe.send(command)
-        if command in ("get", "collect"):
-            return await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
-        return None
+        """Tell every worker; "get" answers the first one's GET times, "collect" all decide times and CPU seconds."""
+        for pipe in self.pipes:
+            pipe.send(command)
+        if command not in ("get", "collect"):
+            return None
+        loop = asyncio.get_running_loop()
+        answers = [await loop.run_in_executor(None, pipe.recv) for pipe in self.pipes]
+        if command == "get":
+            return answers[0]
+        return [sample for samples, _ in answers for sample in samples], sum(cpu for _, cpu in answers)
 
     def stop(self) -> None:
-        self.pipe.send("stop")
-        self.process.join(30)
+        for pipe in self.pipes:
+            pipe.send("stop")
+        for process in self.processes:
+            process.join(30)
 
 
 # -- the PBX side ---------------------------------------------------------------------------
 
 
-CACHED, CLIENT, NEW = "cached", "client", "new"  # a caller whose owner Redis holds; a client's, or a new number, that it does not
+REPEAT, CLIENT, NEW = "repeat", "client", "new"  # called earlier in the run; else a client's number, or nobody's
 
 
 @dataclass
@@ -222,6 +276,7 @@ class Level:
     get_times: list[float] = field(default_factory=list)
     seconds: float = 0.0
     server_cpu: float = 0.0  # seconds the server process spent on the CPU
+    client_cpu: float = 0.0  # and this process, playing Asterisk
     kinds: dict[str, str] = field(default_factory=dict)  # the AGI channel's caller kind
     fallbacks: int = 0
     wrong_owner: int = 0
@@ -234,7 +289,7 @@ class Level:
 
 
 class Callers:
-    """Caller IDs in the benchmark's mix, remembering who has called (their owner is cached)."""
+    """Caller IDs in the benchmark's mix, remembering who has called."""
 
     def __init__(self, owners: dict[str, str], rng: random.Random) -> None:
         self.owners = owners
@@ -244,7 +299,7 @@ class Callers:
         self._rng = rng
 
     def next(self) -> tuple[str, str]:
-        """A caller ID, and its kind: whether Redis should hold its owner, else whether it is a client's."""
+        """A caller ID, and its kind: whether it called before in the run, else whether it is a client's."""
         share = self._rng.choices(list(MIX), weights=list(MIX.values()))[0]
         if share == "repeat" and self._called:
             phone = self._rng.choice(self._called)
@@ -253,49 +308,78 @@ class Callers:
         else:
             phone = self._rng.choice(self._known)
         if phone in self._called_set:
-            return phone, CACHED
+            return phone, REPEAT
         self._called.append(phone)
         self._called_set.add(phone)
         return phone, CLIENT if phone in self.owners else NEW
 
 
-async def route_call(pbx: PbxEngine, phone: str, started_channel: Callable[[str], None]) -> tuple[float, dict[str, str], bool]:
-    """One AGI session as Asterisk runs it: its round trip, the variables it set, and whether it succeeded."""
-    _, inbound = pbx.local_pair(DID, "from-pstn")
-    inbound.caller = Party(phone, "Bench")
-    started_channel(inbound.name)
-    url = f"agi://{pbx.config.agi_host}:{pbx.config.agi_port}/route"
-    started = time.perf_counter()
-    result = await AgiSession(pbx, inbound, url).run()
-    elapsed = time.perf_counter() - started
-    for channel in list(pbx.channels):
-        if channel.startswith(inbound.name.rsplit(";", 1)[0]):
-            del pbx.channels[channel]
-    variables = {name: inbound.lookup(name) or "" for name in ("ROUTE_DECIDED_BY", "ROUTE_OWNER", "ROUTE_NEW_CALLER")}
-    return elapsed, variables, result.status == "SUCCESS"
+class Asterisk:
+    """Asterisk's side of FastAGI, as light as res_agi (C) would be: the
+    ``agi_*`` block the simulator sends as Asterisk 22 (``agi_environment``),
+    then ``200 result=0`` to each command, reading the variables it sets."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._url = f"agi://127.0.0.1:{port}/route"
+        self._calls = itertools.count(1)
+
+    async def route(self, phone: str) -> tuple[str, float, dict[str, str]]:
+        """One AGI session: its channel, its round trip (connect to close) and the variables set."""
+        number = next(self._calls)
+        channel = Channel(f"Local/{DID}@from-pstn-{number:08x};2", f"1700000000.{number}", "", "from-pstn", DID, 0.0,
+                          caller=Party(phone, "Bench"))
+        block = "".join(f"{key}: {value}\n" for key, value in agi_environment(channel, self._url).items()) + "\n"
+        variables: dict[str, str] = {}
+        started = time.perf_counter()
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        try:
+            writer.write(block.encode())
+            async with asyncio.timeout(AGI_TIMEOUT):
+                while line := await reader.readline():
+                    variables.update(assignments(line.decode()))
+                    writer.write(b"200 result=0\n")
+        finally:
+            writer.close()
+        return channel.name, time.perf_counter() - started, variables
 
 
-async def run_level(pbx: PbxEngine, server: ServerHandle, callers: Callers, rate: int, seconds: float) -> Level:
+def assignments(command: str) -> dict[str, str]:
+    """The variables an ``EXEC MSet "A=1,B=2"`` or ``SET VARIABLE A "1"`` command sets."""
+    words = shlex.split(command)
+    if words[:2] == ["EXEC", "MSet"]:
+        return dict(pair.split("=", 1) for pair in words[2].split(","))
+    if words[:2] == ["SET", "VARIABLE"]:
+        return {words[2]: words[3]}
+    return {}
+
+
+async def run_level(pbx: Asterisk, server: ServerHandle, callers: Callers, rate: int, seconds: float) -> Level:
     """``rate`` new calls per second for ``seconds``, open loop."""
     level = Level(rate, get_times=await server.ask("get"))
     await server.ask("start")
 
     async def one(phone: str, kind: str) -> None:
-        elapsed, variables, ok = await route_call(pbx, phone, lambda channel: level.kinds.__setitem__(channel, kind))
+        try:
+            channel, elapsed, variables = await pbx.route(phone)
+        except (OSError, TimeoutError):
+            level.failed += 1
+            return
+        level.kinds[channel] = kind
         level.round_trips.append(elapsed)
-        level.failed += not ok or variables["ROUTE_DECIDED_BY"] != "callcenter"
-        fallback = variables["ROUTE_NEW_CALLER"] == ""
+        level.failed += variables.get("ROUTE_DECIDED_BY") != "callcenter"
+        fallback = variables.get("ROUTE_NEW_CALLER", "") == ""
         level.fallbacks += fallback
-        level.wrong_owner += not fallback and variables["ROUTE_OWNER"] != callers.owners.get(phone, "")
+        level.wrong_owner += not fallback and variables.get("ROUTE_OWNER") != callers.owners.get(phone, "")
 
     loop = asyncio.get_running_loop()
-    began = loop.time()
+    began, cpu_began = loop.time(), time.process_time()
     tasks = []
     for i in range(int(rate * seconds)):
         await asyncio.sleep(max(0.0, began + i / rate - loop.time()))
         tasks.append(asyncio.create_task(one(*callers.next())))
     await asyncio.gather(*tasks)
-    level.seconds = loop.time() - began
+    level.seconds, level.client_cpu = loop.time() - began, time.process_time() - cpu_began
     samples, level.server_cpu = await server.ask("collect")
     level.add_decide_times(samples)
     return level
@@ -314,19 +398,20 @@ def ms(samples: Sequence[float], quantiles: Sequence[float] = (0.5, 0.99, 1.0)) 
 
 
 def report(levels: list[Level]) -> None:
-    print("\nlatency in ms, p50 / p99 / max (GET: p50 / p99); CPU: the server process's CPU ms per call")
-    print(f"{'calls/s':>8} {'calls':>6} {'AGI round trip':>22} {'decide':>22} {'Redis GET':>12} {'CPU':>5}"
-          "  fallbacks, wrong owner, failed")
+    print("\nlatency in ms, p50 / p99 / max (GET: p50 / p99); CPU: ms per call of the server, and of the client")
+    print(f"{'calls/s':>8} {'calls':>6} {'AGI round trip':>22} {'decide':>22} {'Redis GET':>12} {'CPU':>5} "
+          f"{'client':>6}  fallbacks, wrong owner, failed")
     for level in levels:
         n = len(level.round_trips)
         get = ms(level.get_times, (0.5, 0.99))
         print(f"{level.rate:>8} {n:>6} {ms(level.round_trips):>22} {ms(level.decide_times):>22} {get:>12} "
-              f"{level.server_cpu / n * 1000:>5.2f}  {level.fallbacks}, {level.wrong_owner}, {level.failed}")
+              f"{level.server_cpu / n * 1000:>5.2f} {level.client_cpu / n * 1000:>6.2f}  "
+              f"{level.fallbacks}, {level.wrong_owner}, {level.failed}")
     print("\ndecide by caller, ms p50 / p99 (share of calls)")
     for level in levels:
         n = len(level.decide_times)
         parts = [f"{kind} {ms(level.decide_by_kind.get(kind, []), (0.5, 0.99))} ({len(level.decide_by_kind.get(kind, [])) / n:.0%})"
-                 for kind in (CACHED, CLIENT, NEW)]
+                 for kind in (REPEAT, CLIENT, NEW)]
         print(f"{level.rate:>8}/s: " + "; ".join(parts))
     print()
     for level in levels:
@@ -374,15 +459,19 @@ async def timed(label: str, action: Callable[[], Awaitable]) -> object:
 
 async def run(args: argparse.Namespace, workdir: Path) -> list[Level]:
     database, redis = choose_backends(args, workdir)
+    if args.workers > 1 and not redis:
+        raise SystemExit("--workers needs a real Redis: fakeredis lives in one process")
     print(f"python {platform.python_version()} on {platform.machine()}; database {database}; "
           f"redis {redis or 'fakeredis'}")
     rng = random.Random(args.seed)
     engine = await reset_database(database)
     owners = await timed(f"seeded {args.clients:,} clients", lambda: seed(engine, args.clients, rng))
     await engine.dispose()
-    server = ServerHandle.start(database, redis, args.profile, args.transport_only)
+    options = ServerOptions(database, redis, args.profile, args.transport_only, args.gc_freeze)
+    server = ServerHandle.start(options, args.workers)
+    print(f"owner index built by the server: {server.owners:,} owners in {server.build_seconds:.1f} s")
     try:
-        pbx = PbxEngine(EngineConfig("127.0.0.1", server.port, workdir), emit=lambda _event: None)
+        pbx = Asterisk(server.port)
         callers = Callers(owners, rng)
         await run_level(pbx, server, callers, rate=50, seconds=2)  # warm-up: connections, the directory
         return [await run_level(pbx, server, callers, rate, args.seconds) for rate in args.rates]
@@ -402,6 +491,8 @@ def main() -> None:
     parser.add_argument("--profile", default="", help="write the server's cProfile stats here")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--transport-only", action="store_true", help="answer without routing: FastAGI's own cost")
+    parser.add_argument("--workers", type=int, default=1, help="server processes sharing the port (SO_REUSEPORT)")
+    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() in the server once it has started")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         levels = asyncio.run(run(args, Path(workdir)))

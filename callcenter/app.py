@@ -30,6 +30,9 @@ from live.publisher import LivePublisher
 from pbx.agi.server import FastAgiServer
 from pbx.ami.connector import AmiConnector
 from pbx.tracker.tracker import CallTracker, TrackerConfig
+from recordings.retention import INTERVAL_SECONDS as RETENTION_INTERVAL_SECONDS, apply_retention
+from recordings.service import PickupPolicy, RecordingService
+from recordings.store import LocalStore
 from routing.owner_index import OwnerIndex
 from routing.presence import Presence
 from routing.service import RoutingService, fallback_reason
@@ -61,6 +64,8 @@ class Services:
     metrics: Metrics
     webhooks: WebhookService
     webhook_worker: DeliveryWorker
+    recordings: RecordingService
+    recording_store: LocalStore
     clock: Clock
     agi_port: int = 0
     leadership: Leadership | None = None
@@ -87,6 +92,9 @@ class Services:
         # order matters: the card is stored first, then the lead, then what links to both
         call_cards = CallCardStore(sessions)
         call_cards.subscribe(bus)
+        recording_store = LocalStore(settings.effective_recordings_dir)
+        recordings = RecordingService(sessions, recording_store, bus, clock, PickupPolicy.from_settings(settings))
+        recordings.subscribe(bus)  # only queues the call: the pickup runs in its own task
         leads = LeadService(sessions, clock, bus)
         leads.subscribe(bus)
         if settings.notify_owner_when_colleague_answers:
@@ -136,7 +144,8 @@ class Services:
             settings=settings, engine=engine, sessions=sessions, redis=redis, bus=bus, pipeline=pipeline,
             call_cards=call_cards, leads=leads, callback_tasks=callback_tasks, presence=presence, routing=routing,
             connector=connector, agi=agi, click_to_call=click_to_call, metrics=metrics,
-            webhooks=WebhookService(sessions, clock), webhook_worker=webhook_worker, clock=clock,
+            webhooks=WebhookService(sessions, clock), webhook_worker=webhook_worker, recordings=recordings,
+            recording_store=recording_store, clock=clock,
         )
 
     @property
@@ -172,10 +181,14 @@ class Services:
         await self.leadership.start()
 
     async def _lead(self) -> None:
-        """Connect to Asterisk (retrying in the background); start finalising calls and escalating overdue tasks."""
+        """Connect to Asterisk (retrying in the background); start finalising calls, escalating overdue tasks,
+        picking up recordings and applying their retention."""
         await self.connector.start()
         self._tasks.append(asyncio.create_task(self.pipeline.expire_forever(), name="tracker-expire"))
         self._tasks.append(asyncio.create_task(self._escalate_forever(), name="task-escalation"))
+        self._tasks.append(asyncio.create_task(self.recordings.run_forever(), name="recording-pickup"))
+        if self.settings.recordings_retention_days:
+            self._tasks.append(asyncio.create_task(self._retain_forever(), name="recording-retention"))
 
     async def _follow(self) -> None:
         """Stop consuming AMI and forget the calls in flight: they are the next leader's, which resyncs."""
@@ -200,6 +213,16 @@ class Services:
                 if escalated:
                     log.warning("%d callback task(s) overdue, escalated to the head of sales", len(escalated))
             await asyncio.sleep(interval)
+
+    async def _retain_forever(self) -> None:
+        while True:
+            try:
+                await apply_retention(
+                    self.recording_store, self.sessions, self.clock.now(), self.settings.recordings_retention_days
+                )
+            except Exception:
+                log.exception("recording retention failed; next try in %d s", RETENTION_INTERVAL_SECONDS)
+            await asyncio.sleep(RETENTION_INTERVAL_SECONDS)
 
     async def stop(self) -> None:
         """Stop everything; a leader releases the AMI lease, so another instance takes over at once."""

@@ -177,3 +177,37 @@ async def _with_accounts(settings: Settings, action) -> None:
         await action(AccountService(session_factory(engine), SystemClock(), settings.session_hours))
 
     await _with_engine(settings, run)
+
+
+@main.group()
+def recordings() -> None:
+    """Call recordings."""
+
+
+@recordings.command("retention")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted, delete nothing.")
+@click.pass_context
+def recordings_retention(ctx: click.Context, dry_run: bool) -> None:
+    """Delete stored recordings older than CALLCENTER_RECORDINGS_RETENTION_DAYS."""
+    from callcenter.clock import SystemClock
+    from recordings.retention import apply_retention
+    from recordings.store import LocalStore
+    from storage.db import migrate, session_factory
+
+    settings = _settings(ctx)
+    if not settings.recordings_retention_days:
+        click.echo("retention is off (CALLCENTER_RECORDINGS_RETENTION_DAYS is 0): nothing deleted")
+        return
+
+    async def run(engine) -> None:
+        await migrate(engine)
+        report = await apply_retention(
+            LocalStore(settings.effective_recordings_dir), session_factory(engine), SystemClock().now(),
+            settings.recordings_retention_days, dry_run=dry_run,
+        )
+        for key in report.keys:
+            click.echo(key)
+        verb = "would delete" if dry_run else "deleted"
+        click.echo(f"{verb} {len(report.keys)} file(s) of calls before {report.cutoff:%Y-%m-%d}")
+
+    asyncio.run(_with_engine(settings, run))

@@ -43,6 +43,21 @@ class Settings(BaseSettings):
         default="/var/spool/asterisk/monitor",
         description="Where the PBX writes recordings (MIXMONITOR_FILENAME); its files are read from recordings_dir.",
     )
+    recordings_stereo_client_channel: int = Field(
+        default=0, ge=0, le=1, description="In a stereo recording, the client's channel; the manager is on the other."
+    )
+    recordings_duration_tolerance_seconds: float = Field(
+        default=3.0, ge=0, description="How far a recording may last beyond the call, or fall short of its talk time."
+    )
+    recordings_missing_grace_seconds: float = Field(
+        default=60.0, ge=0, description="A recording not there yet is looked for again until this long after the call."
+    )
+    recordings_sweep_seconds: float = Field(
+        default=30.0, gt=0, description="How often recordings still pending (e.g. after a restart) are picked up."
+    )
+    recordings_retention_days: int = Field(
+        default=0, ge=0, description="Stored recordings of calls older than this many days are deleted; 0 keeps them."
+    )
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080
@@ -70,6 +85,9 @@ class Settings(BaseSettings):
         default=0.25, description="Routing's own deadline, under agi_answer_seconds: past it, the default queue."
     )
     routing_default_queue: str = Field(default="sales", description="The queue and group new callers go to by default.")
+    routing_owner_index_rebuild_seconds: float = Field(
+        default=600.0, gt=0, description="How often the owner index in Redis is rebuilt from the database, to heal drift."
+    )
 
     trunk_contexts: list[str] = ["from-pstn"]
     agent_contexts: list[str] = ["sim-agent"]

@@ -59,6 +59,7 @@ async def run_demo(settings: Settings, scenario: Scenario, *, speed: float, once
         nonlocal simulator
         if await seed_department(services.sessions, Department.load(), datetime.now(timezone.utc), demo_logins(settings)):
             services.routing.forget_directory()  # loaded empty when FastAGI started
+            await services.routing.owners.build()  # likewise the phone -> owner index
             console.print("Seeded the demo department (callcenter/demo_department.yaml).")
         simulator = Simulator(
             ami, settings.agi_host, services.agi_port, pbx_spool(settings), settings.simulator_audio_dir, speed

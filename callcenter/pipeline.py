@@ -3,8 +3,9 @@
 The connector hands every event here in arrival order; the tracker folds it
 into its calls and whatever it announces is published on the bus before the
 next event is taken. After a (re)connect the live channel list closes calls
-that ended while we were away, and a periodic tick finalises calls whose CDR
-never came.
+that ended while we were away, catches up on the others and adopts the calls
+that started meanwhile (or before a takeover); a periodic tick finalises calls
+whose CDR never came.
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ class CallPipeline:
         await self._bus.publish_all(self.tracker.handle(message, self._clock.now()))
 
     async def on_connected(self, channels: list[Mapping[str, str]]) -> None:
-        live = {channel.get("Uniqueid", "") for channel in channels}
-        closed = self.tracker.resync(live, self._clock.now())
-        if closed:
-            log.info("resync: %d domain event(s) for calls that ended while AMI was down", len(closed))
-        await self._bus.publish_all(closed)
+        """Asterisk's live channels (``CoreShowChannel`` rows) after a (re)connect or a takeover."""
+        caught_up = self.tracker.resync(channels, self._clock.now())
+        if caught_up:
+            log.info("resync over %d live channel(s): %d domain event(s)", len(channels), len(caught_up))
+        await self._bus.publish_all(caught_up)
 
     async def expire_forever(self, interval: float = 1.0) -> None:
         while True:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -41,4 +42,7 @@ async def backend(settings: Settings, before_ami: BeforeAmi | None = None) -> As
 
 async def run_backend(settings: Settings) -> None:
     async with backend(settings):
+        # what start-up built lives as long as the process: keep it out of every full collection
+        # (those stalled the loop for 90-310 ms; docs/bench-routing.md)
+        gc.freeze()
         await asyncio.Event().wait()

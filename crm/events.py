@@ -2,8 +2,8 @@
 what changed (routing's owner and manager caches) can be dropped.
 
 The crm does not know who listens; the wiring subscribes, e.g. routing's
-``forget_owner`` for each phone of ``client.changed`` and ``forget_managers``
-(plus ``forget_owner`` for the phones) on ``managers.changed``.
+the owner index's refresh of each phone of ``client.changed`` and
+``managers.changed``, and the directory reload on ``managers.changed``.
 """
 
 from __future__ import annotations

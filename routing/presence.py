@@ -33,6 +33,7 @@ ANSWERED_KEY = "presence:answered:{day}"
 DEFAULT_TTL_SECONDS = 4 * 3600
 ANSWERED_TTL_SECONDS = 2 * 24 * 3600
 SEPARATOR = "|"
+VIEW_READS = 3  # commands ``add_view`` queues
 
 
 @dataclass(frozen=True)

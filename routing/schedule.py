@@ -20,6 +20,9 @@ HOLIDAY = "holiday"
 OUTSIDE_HOURS = "outside working hours"
 
 Shift = tuple[int, int]  # minutes after the start day's midnight; the end may pass the next midnight
+Week = tuple[tuple[Shift, ...], ...]  # Monday first
+MAX_REMEMBERED_WEEKS = 1024
+_WEEKS: dict[str, Week] = {}  # repr(working hours) -> their week
 
 
 def is_working(manager: ManagerState, at: datetime) -> bool:
@@ -57,14 +60,27 @@ def _local_time(at: datetime, zone_name: str) -> datetime:
         raise ValueError(f"unknown time zone {zone_name!r}") from error
 
 
-def _week(hours: WorkingHours) -> list[list[Shift]]:
+def _week(hours: WorkingHours) -> Week:
+    """``_parse_week``, remembered by the hours' text: routing judges the same
+    managers' hours on every call."""
+    text = repr(hours)
+    week = _WEEKS.get(text)
+    if week is None:
+        week = _parse_week(hours)
+        if len(_WEEKS) >= MAX_REMEMBERED_WEEKS:
+            _WEEKS.clear()
+        _WEEKS[text] = week
+    return week
+
+
+def _parse_week(hours: WorkingHours) -> Week:
     """Shifts per weekday, Monday first; no weekdays at all means around the clock."""
     unknown = set(hours) - set(WEEKDAYS)
     if unknown:
         raise ValueError(f"unknown weekdays {sorted(unknown)}")
     if not hours:
-        return [[(0, MINUTES_PER_DAY)]] * len(WEEKDAYS)
-    return [[_shift(interval) for interval in hours.get(day, ())] for day in WEEKDAYS]
+        return (((0, MINUTES_PER_DAY),),) * len(WEEKDAYS)
+    return tuple(tuple(_shift(interval) for interval in hours.get(day, ())) for day in WEEKDAYS)
 
 
 def _shift(interval: object) -> Shift:

@@ -1,18 +1,18 @@
 """The FastAGI ``decide``: looks up what ``routing.decide`` needs and answers
 with channel variables.
 
-The hot path is one Redis round trip: the caller's owner
-(``routing:owner:<e164>``, filled from the database on a miss and kept for
-``owner_ttl`` seconds, an unknown number cached as empty), who is on a call and
-who talked when (``routing.presence``), and the round-robin positions (hash
-``routing:round_robin``, written back after a decision that moved them).
-Managers, DID rules and group chains (the "directory") come from the database
-and are kept in process for ``directory_ttl`` seconds; when reloading them
-fails, the last directory goes on serving.
+The hot path is one Redis round trip: the caller's owner (``OwnerIndex``:
+every known number's owner, built from the database and kept current), who is
+on a call and who talked when (``routing.presence``), and the round-robin
+positions (hash ``routing:round_robin``, written back after a decision that
+moved them). Managers, DID rules and group chains (the "directory") come from
+the database and are kept in process: reloaded in the background every
+``directory_ttl`` seconds (one load at a time), and on the next call after a
+change made through the API; when reloading fails, the last directory goes on
+serving.
 
-The owner of a number is the responsible manager of the client with that
-phone, else the owner of the open lead for it. The IVR choice, if the dialplan
-asked the caller, is the AGI's first argument: ``AGI(agi://host/route,2)``.
+The IVR choice, if the dialplan asked the caller, is the AGI's first argument:
+``AGI(agi://host/route,2)``.
 
 Any failure, or taking longer than ``deadline``, answers with the fallback plan
 (straight to the default queue) encoded the same way; the call is never held up.
@@ -25,34 +25,30 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from redis.asyncio import Redis
-from sqlalchemy import Select, bindparam, literal, select, union_all
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from callcenter.bus import CALL_ENDED, CLIENT_CHANGED, MANAGERS_CHANGED, ROUTING_CHANGED, DomainEvent, EventBus
+from callcenter.bus import MANAGERS_CHANGED, ROUTING_CHANGED, DomainEvent, EventBus
 from callcenter.clock import Clock
 from callcenter.phones import DEFAULT_REGION, normalize_phone
-from crm.events import ClientChanged, ManagersChanged
-from crm.leads import LEAD_OPEN
 from pbx.agi.server import AgiRequest
-from pbx.tracker.model import CallRecord
 from routing.channel_vars import plan_variables
 from routing.decide import decide, fallback_plan
-from routing.model import CallStats, IncomingCall, ManagerState, RoutePlan
-from routing.presence import Presence
+from routing.model import CallStats, DidRule, FallbackChain, IncomingCall, ManagerState, RoutePlan
+from routing.owner_index import OwnerIndex
+from routing.presence import VIEW_READS, Presence
 from routing.rules import RuleBook, StoredRule
-from storage.models import Client, ClientPhone, Group, Lead, Manager, RoutingRule
+from storage.models import Group, Manager, RoutingRule
 
 log = logging.getLogger(__name__)
 
-OWNER_KEY = "routing:owner:{phone}"
 ROUND_ROBIN_KEY = "routing:round_robin"
-NO_OWNER = ""  # cached for a number with no client or no responsible manager
 IVR_CHOICE = re.compile(r"[0-9*#]{1,4}")
 
 ROUTED, FALLBACK_TIMEOUT, FALLBACK_ERROR = "routed", "timeout", "error"
@@ -63,11 +59,26 @@ DecisionObserver = Callable[[str, float, RoutePlan], None]
 
 @dataclass(frozen=True)
 class Directory:
-    """The slowly changing part of routing: active managers and the rules."""
+    """The slowly changing part of routing: active managers and the rules,
+    with what every decision derives from them worked out once."""
 
     managers: tuple[ManagerState, ...]
     rules: RuleBook
     loaded_at: datetime
+    group_chains: Mapping[str, FallbackChain]  # of every group a manager is in
+    _did_rules: dict[str, DidRule] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, managers: tuple[ManagerState, ...], rules: RuleBook, loaded_at: datetime) -> Directory:
+        groups = sorted({group for manager in managers for group in manager.groups})
+        return cls(managers, rules, loaded_at, rules.group_chains(groups))
+
+    def did_rule(self, did: str) -> DidRule:
+        """``RuleBook.did_rule``, remembered per DID."""
+        rule = self._did_rules.get(did)
+        if rule is None:
+            rule = self._did_rules[did] = self.rules.did_rule(did)
+        return rule
 
 
 def fallback_reason(outcome: str, plan: RoutePlan) -> str | None:
@@ -100,20 +111,23 @@ class RoutingService:
         default_queue: str = "sales",
         deadline: float = 0.25,
         region: str = DEFAULT_REGION,
-        owner_ttl: int = 60,
         directory_ttl: float = 5.0,
+        owners: OwnerIndex | None = None,
         on_decision: DecisionObserver | None = None,
     ) -> None:
+        """``owners``: the owner index (by default one on ``sessions`` and ``redis``)."""
         self._sessions = sessions
         self._redis = redis
         self._presence = Presence(redis)
         self._clock = clock
+        self.owners = owners or OwnerIndex(sessions, redis, clock)
         self.default_queue = default_queue
         self.deadline = deadline
         self._region = region
-        self._owner_ttl = owner_ttl
         self._directory_ttl = timedelta(seconds=directory_ttl)
         self._directory: Directory | None = None
+        self._loading: asyncio.Task[Directory | None] | None = None
+        self._generation = 0  # counts forget_directory calls: a load started before one is not kept
         self._on_decision = on_decision
 
     async def decide(self, request: AgiRequest) -> dict[str, str]:
@@ -140,26 +154,20 @@ class RoutingService:
         call = IncomingCall(caller=caller, did=request.extension, at=now, ivr_choice=ivr_choice(request))
         directory = await self.directory()
         async with self._redis.pipeline(transaction=False) as pipe:
-            if caller:
-                pipe.get(OWNER_KEY.format(phone=caller))
             pipe.hgetall(ROUND_ROBIN_KEY)
             self._presence.add_view(pipe, now)
-            results = await pipe.execute()
-        owner = None
-        if caller:
-            cached_owner = results.pop(0)
-            owner = await self._owner_from_database(caller) if cached_owner is None else cached_owner or None
-        round_robin, *presence_results = results
-        view = Presence.view(presence_results)
+            if caller:
+                self.owners.add_lookup(pipe, caller)
+            round_robin, *results = await pipe.execute()
+        view = Presence.view(results[:VIEW_READS])
+        owner = await self.owners.owner(caller, results[VIEW_READS]) if caller else None
         managers = [replace(m, on_call=True) if m.extension in view.on_call else m for m in directory.managers]
-        groups = sorted({group for manager in managers for group in manager.groups})
-        rule = directory.rules.did_rule(call.did)
         plan = decide(
             call,
             owner=owner,
             managers=managers,
-            group_chains=directory.rules.group_chains(groups),
-            did_rules={call.did: rule},
+            group_chains=directory.group_chains,
+            did_rules={call.did: directory.did_rule(call.did)},
             stats=CallStats(last_call_ended=view.last_call_ended, calls_today=view.calls_today),
             round_robin=round_robin,
             default_queue=self.default_queue,
@@ -169,62 +177,55 @@ class RoutingService:
         return plan
 
     def subscribe(self, bus: EventBus) -> None:
-        """Drop what changed from the caches: a caller's owner when their call
-        ends (subscribe after the lead service: the call may have made a lead
-        with an owner) or their client changes; the directory when managers,
-        groups or rules change."""
-        bus.subscribe(CALL_ENDED, self._on_call_ended)
-        bus.subscribe(CLIENT_CHANGED, self._on_phones_changed)
-        bus.subscribe(MANAGERS_CHANGED, self._on_managers_changed)
-        bus.subscribe(ROUTING_CHANGED, self._on_routing_changed)
+        """Keep the owner index current (subscribe after the lead service: an
+        ended call may have made a lead with an owner); drop the directory when
+        managers, groups or rules change."""
+        self.owners.subscribe(bus)
+        bus.subscribe(MANAGERS_CHANGED, self._on_directory_changed)
+        bus.subscribe(ROUTING_CHANGED, self._on_directory_changed)
 
-    async def _on_call_ended(self, event: DomainEvent) -> None:
-        record: CallRecord = event.payload
-        await self._forget_owners({record.caller_number, record.callee_number} - {None})
-
-    async def _on_phones_changed(self, event: DomainEvent) -> None:
-        changed: ClientChanged | ManagersChanged = event.payload
-        await self._forget_owners(changed.phones)
-
-    async def _on_managers_changed(self, event: DomainEvent) -> None:
+    async def _on_directory_changed(self, _event: DomainEvent) -> None:
         self.forget_directory()
-        await self._on_phones_changed(event)
-
-    async def _on_routing_changed(self, _event: DomainEvent) -> None:
-        self.forget_directory()
-
-    async def _forget_owners(self, phones: Iterable[str]) -> None:
-        for phone in phones:
-            await self.forget_owner(phone)
-
-    async def _owner_from_database(self, phone: str) -> str | None:
-        async with self._sessions() as session:
-            connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            extension = await connection.scalar(OWNER_QUERY, {"phone": phone})  # one statement, no BEGIN/ROLLBACK
-        await self._redis.set(OWNER_KEY.format(phone=phone), extension or NO_OWNER, ex=self._owner_ttl)
-        return extension
-
-    async def forget_owner(self, phone: str) -> None:
-        """Drop the cached owner of ``phone`` (after a client, a lead or its manager changes)."""
-        await self._redis.delete(OWNER_KEY.format(phone=phone))
 
     async def directory(self) -> Directory:
-        """Managers and rules, reloaded every ``directory_ttl``; the last ones if reloading fails."""
-        now = self._clock.now()
+        """Managers and rules. Loaded on first use and after ``forget_directory``;
+        once older than ``directory_ttl``, reloaded in the background while
+        calls go on with the last one (as they do while reloading fails)."""
         current = self._directory
-        if current is not None and now - current.loaded_at < self._directory_ttl:
-            return current
-        try:
-            self._directory = await self._load_directory(now)
-        except Exception:
-            if current is None:
-                raise
-            log.exception("reloading managers and routing rules failed; serving those of %s", current.loaded_at)
-        return self._directory
+        if current is None:
+            loaded = await asyncio.shield(self._reload())
+            if loaded is None:
+                raise RuntimeError("managers and routing rules could not be loaded")
+            return loaded
+        if self._clock.now() - current.loaded_at >= self._directory_ttl:
+            self._reload()
+        return current
 
     def forget_directory(self) -> None:
         """Reload managers and rules on the next call (after they change)."""
         self._directory = None
+        self._loading = None
+        self._generation += 1
+
+    def _reload(self) -> asyncio.Task[Directory | None]:
+        """The load in flight, else a new one: one at a time, however many calls ask."""
+        if self._loading is None:
+            self._loading = asyncio.create_task(self._load(self._generation), name="routing-directory")
+        return self._loading
+
+    async def _load(self, generation: int) -> Directory | None:
+        """Load the directory and keep it, unless it was forgotten meanwhile; None if loading fails."""
+        try:
+            directory = await self._load_directory(self._clock.now())
+        except Exception:
+            log.exception("loading managers and routing rules failed; serving the last ones, if any")
+            return None
+        finally:
+            if self._loading is asyncio.current_task():
+                self._loading = None
+        if generation == self._generation:
+            self._directory = directory
+        return directory
 
     async def _load_directory(self, now: datetime) -> Directory:
         async with self._sessions() as session:
@@ -235,28 +236,7 @@ class RoutingService:
             rules = await session.scalars(select(RoutingRule).where(RoutingRule.active.is_(True)))
             stored = [StoredRule(rule.did, rule.chain, rule.source, rule.ivr or {}) for rule in rules]
             group_chains = {name: chain for name, chain in await session.execute(select(Group.name, Group.chain))}
-        return Directory(states, RuleBook.build(stored, group_chains, self.default_queue), now)
-
-
-def _owner_query() -> Select:
-    """The extension responsible for ``:phone``: its client's manager, else its open lead's owner."""
-    phone = bindparam("phone")
-    client_owner = (
-        select(Manager.extension, literal(0).label("rank"))
-        .join(Client, Client.responsible_manager_id == Manager.id)
-        .join(ClientPhone, ClientPhone.client_id == Client.id)
-        .where(ClientPhone.phone == phone, Manager.active.is_(True))
-    )
-    lead_owner = (
-        select(Manager.extension, literal(1).label("rank"))
-        .join(Lead, Lead.owner_id == Manager.id)
-        .where(Lead.phone == phone, Lead.status == LEAD_OPEN, Manager.active.is_(True))
-    )
-    owners = union_all(client_owner, lead_owner).subquery()
-    return select(owners.c.extension).order_by(owners.c.rank).limit(1)
-
-
-OWNER_QUERY = _owner_query()  # built once: the hot path only binds the phone
+        return Directory.build(states, RuleBook.build(stored, group_chains, self.default_queue), now)
 
 
 def _manager_state(row: Manager) -> ManagerState:

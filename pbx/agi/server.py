@@ -92,15 +92,20 @@ def variable_commands(variables: Mapping[str, str]) -> list[str]:
     for a bad name and ``TypeError`` for a value that is not a string."""
     batches: list[list[str]] = []
     singles: list[str] = []
+    size = 0  # bytes of the last batch's pairs joined with commas
     for name, value in variables.items():
         value = CONTROL_CHARACTERS.sub("", value)
         if MSET_UNSAFE.search(value):
             singles.append(set_variable_command(name, value))
             continue
         pair = f"{_checked(name)}={value}"
-        if not batches or len(",".join([*batches[-1], pair]).encode()) > MAX_COMMAND_BYTES:
-            batches.append([])
-        batches[-1].append(pair)
+        pair_size = len(pair.encode())
+        if not batches or size + 1 + pair_size > MAX_COMMAND_BYTES:
+            batches.append([pair])
+            size = pair_size
+        else:
+            batches[-1].append(pair)
+            size += 1 + pair_size
     return [f'EXEC MSet "{",".join(pairs)}"' for pairs in batches] + singles
 
 
@@ -126,9 +131,12 @@ class FastAgiServer:
         self._server: asyncio.Server | None = None
         self._session_tasks: set[asyncio.Task[None]] = set()
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        """Listen; return the bound port."""
-        self._server = await asyncio.start_server(self._serve, host, port, limit=self.max_header_bytes)
+    async def start(self, host: str = "127.0.0.1", port: int = 0, *, reuse_port: bool = False) -> int:
+        """Listen; return the bound port. ``reuse_port``: several processes may
+        listen on it (SO_REUSEPORT), the kernel spreading connections among them."""
+        self._server = await asyncio.start_server(
+            self._serve, host, port, limit=self.max_header_bytes, reuse_port=reuse_port or None
+        )
         return self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:

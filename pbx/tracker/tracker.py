@@ -24,18 +24,31 @@ account can correct the times: at that last hangup if the CDR came first,
 otherwise at the next ``expire()`` (by then the whole CDR batch, one record per
 dial or queue attempt, has arrived), or ``cdr_linger_seconds`` after the hangup
 when no CDR ever comes.
+
+After a (re)connect, or when this instance takes over the AMI stream, ``resync``
+reads Asterisk's live channels (``CoreShowChannels``): a call none of whose
+channels are left ends then; a call followed before forgets the channels that
+hung up meanwhile and takes in the new ones; a call never seen is adopted, its
+origin found from its first channel and its record opened as the events would
+have opened it, started ``Duration`` ago. Listed manager channels become legs
+(rung when they were created), and the one in the anchor's bridge, or up with
+it, answered. When it answered the listing does not say: the record takes the
+earliest it can have been, the leg's creation, until the origin's CDR corrects
+it. What happened before is lost: legs that rang and ended, the recording file.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import Enum, auto
 
-from callcenter.bus import CALL_ANSWERED, CALL_ENDED, CALL_RINGING, CALL_STARTED, RECORDING_READY, DomainEvent
+from callcenter.bus import CALL_ANSWERED, CALL_ENDED, CALL_RINGING, CALL_STARTED, DomainEvent
 from callcenter.phones import normalize_phone
 from pbx.tracker.channels import ChannelName, dialled_resource, parse_channel
+from pbx.tracker.listing import ListedChannel, read_listing
 from pbx.tracker.model import CallLeg, CallRecord, Direction, Disposition, LegResult
 from pbx.tracker.timing import CdrEntry, event_time, reconcile
 
@@ -49,7 +62,7 @@ SUCCESS = "Success"
 RECENTLY_FINISHED = 10_000  # linkedids remembered after the end, to drop late stragglers
 UNKNOWN_NAMES = frozenset({"", "<unknown>"})
 WATCHED_VARIABLES = frozenset({"MIXMONITOR_FILENAME", "DIALSTATUS", "QUEUESTATUS", "VMSTATUS"})
-VOICEMAIL_APP = "VoiceMail"
+VOICEMAIL_APP, QUEUE_APP, DIAL_APP = "VoiceMail", "Queue", "Dial"
 VOICEMAIL_LEFT, VOICEMAIL_FAILED = "VOICEMAIL", "VOICEMAIL_FAILED"  # VMSTATUS SUCCESS / FAILED as outcomes
 VOICEMAIL_OUTCOMES = {"SUCCESS": VOICEMAIL_LEFT, "FAILED": VOICEMAIL_FAILED}  # USEREXIT: the dialplan goes on
 
@@ -91,6 +104,14 @@ class TrackerConfig:
     agent_contexts: frozenset[str] = frozenset({"sim-agent"})  # Local/<ext>@<ctx> is manager <ext>
     region: str = "RU"
     cdr_linger_seconds: float = 5.0
+
+
+class _Kind(Enum):
+    """What a call adopted from the channel listing is, by its origin."""
+
+    INBOUND = auto()
+    PLACED = auto()  # by a manager from their phone
+    ORIGINATED = auto()  # click-to-call: AMI Originate rang the manager's phone
 
 
 @dataclass(eq=False)
@@ -167,16 +188,27 @@ class CallTracker:
                 events += self._finish(call, call.hung_up_at)
         return events
 
-    def resync(self, live_uniqueids: set[str], now: datetime) -> list[DomainEvent]:
-        """After a reconnect: close every live call none of whose channels Asterisk still has."""
+    def resync(self, channels: Iterable[Event], now: datetime) -> list[DomainEvent]:
+        """After a (re)connect, line the calls up with Asterisk's live channels (``CoreShowChannel`` rows):
+        close the calls none of whose channels are left, catch up on what the others did meanwhile, and
+        adopt the calls that started while nobody was listening."""
+        listing = read_listing(channels, now)
         events: list[DomainEvent] = []
         for call in list(self._calls.values()):
-            if call.hung_up_at is not None or call.live & live_uniqueids:
+            if call.hung_up_at is not None:
                 continue
-            if call.record is None:
-                self._forget(call)
+            listed = listing.pop(call.linkedid, [])
+            if call.record is None:  # its origin never showed: adopt it afresh below, if it is still there
+                del self._calls[call.linkedid]
+                if listed:
+                    listing[call.linkedid] = listed
+            elif listed:
+                events += self._catch_up(call, call.record, listed, now)
             else:
                 events += self._finish(call, now, unknown_outcome=Disposition.MISSED)
+        for linkedid, listed in listing.items():
+            if linkedid not in self._finished:
+                events += self._adopt(listed)
         return events
 
     def live_calls(self) -> list[CallRecord]:
@@ -303,7 +335,9 @@ class CallTracker:
             return started
         if target is None:
             return started
-        return started + self._ring(call, record, target_id, target.resource, event, now, queue=None)
+        return started + self._ring(
+            call, record, target_id, target.resource, event.get("DestChannel", ""), event_time(event, now), None
+        )
 
     def _settle_direction(self, record: CallRecord, external: bool, dial_string: str) -> None:
         """A manager's first dial tells: a trunk is an outbound call (to the number dialled), a manager internal."""
@@ -328,19 +362,27 @@ class CallTracker:
         if (call is None or call.origin is not None or uniqueid not in call.live or own is None
                 or event.get("DestContext") not in self.config.agent_contexts):
             return []
-        record = CallRecord(
-            linkedid=call.linkedid, direction=Direction.INTERNAL, started_at=event_time(event, now),
-            caller_raw=own.resource, channels=list(call.names.values()),
+        return self._open_originated(
+            call, uniqueid, own.resource, event.get("DestCallerIDName", ""), event_time(event, now)
         )
-        # The Originate's caller ID is what the manager's phone shows: click-to-call shows the number it
-        # will dial. Until the dial settles it (_settle_direction), a phone number there is the callee.
-        shown = event.get("DestCallerIDName", "")
+
+    def _open_originated(
+        self, call: _Call, uniqueid: str, manager: str, shown: str, at: datetime
+    ) -> list[DomainEvent]:
+        """The call a manager places from the phone AMI Originate rang: the originated channel is the origin
+        and the manager's first leg. ``shown`` is the caller ID name the phone showed: click-to-call shows the
+        number it will dial, and until the dial settles it (_settle_direction) a phone number there is the callee."""
+        record = CallRecord(
+            linkedid=call.linkedid, direction=Direction.INTERNAL, started_at=at,
+            caller_raw=manager, channels=list(call.names.values()),
+        )
         number = normalize_phone(shown, self.config.region)
         if number is not None:
             record.direction, record.callee_raw, record.callee_number = Direction.OUTBOUND, shown, number
-        call.manager, call.originated = own.resource, True
+        call.manager, call.originated = manager, True
         self._begin(call, record, uniqueid)
-        return [_announce(CALL_STARTED, record), *self._ring(call, record, uniqueid, own.resource, event, now, None)]
+        ring = self._ring(call, record, uniqueid, manager, call.names.get(uniqueid, ""), at, None)
+        return [_announce(CALL_STARTED, record), *ring]
 
     def _on_dialend(self, event: Event, now: datetime) -> list[DomainEvent]:
         if "Uniqueid" not in event:
@@ -395,7 +437,9 @@ class CallTracker:
         member = parse_channel(event.get("Interface", ""))
         if member is None:
             return []
-        return self._ring(call, record, target_id, member.resource, event, now, queue)
+        return self._ring(
+            call, record, target_id, member.resource, event.get("DestChannel", ""), event_time(event, now), queue
+        )
 
     def _on_agentringnoanswer(self, event: Event, now: datetime) -> list[DomainEvent]:
         call, record = self._call_with_record(event)
@@ -480,14 +524,19 @@ class CallTracker:
         inbound = context in self.config.trunk_contexts
         if not inbound and context not in self.config.agent_contexts:
             return []
-        uniqueid, exten = event.get("Uniqueid", ""), event.get("Exten", "")
+        return self._open(call, event, event_time(event, now), inbound)
+
+    def _open(self, call: _Call, origin: Event, at: datetime, inbound: bool) -> list[DomainEvent]:
+        """The origin's snapshot (an event's, or a listed channel's) opens the record: an inbound call, or
+        one a manager placed from their phone."""
+        uniqueid, exten = origin.get("Uniqueid", ""), origin.get("Exten", "")
         record = CallRecord(
             linkedid=call.linkedid,
             direction=Direction.INBOUND,
-            started_at=event_time(event, now),
+            started_at=at,
             channels=list(call.names.values()),
         )
-        self._set_caller(record, event)
+        self._set_caller(record, origin)
         if inbound:
             record.did = exten or None
         else:  # until it dials: a phone number is an outbound call, anything else an extension
@@ -510,10 +559,10 @@ class CallTracker:
         record.caller_name = "" if name in UNKNOWN_NAMES else name
 
     def _ring(
-        self, call: _Call, record: CallRecord, target_id: str, extension: str, event: Event, now: datetime,
+        self, call: _Call, record: CallRecord, target_id: str, extension: str, channel: str, at: datetime,
         queue: str | None,
     ) -> list[DomainEvent]:
-        leg = CallLeg(extension, event.get("DestChannel", ""), event_time(event, now), queue=queue)
+        leg = CallLeg(extension, channel, at, queue=queue)
         call.legs[target_id] = leg
         call.talkers[target_id] = extension
         record.legs.append(leg)
@@ -539,6 +588,152 @@ class CallTracker:
             return None, None
         return call, call.record
 
+    # -- catching up from the channel listing -----------------------------------------
+
+    def _adopt(self, listed: list[ListedChannel]) -> list[DomainEvent]:
+        """A call that started unseen, opened from its origin's row as the events would have opened it."""
+        found = self._listed_origin(listed)
+        if found is None:
+            return []
+        origin, kind = found
+        call = _Call(origin.linkedid)
+        for channel in listed:
+            call.names[channel.uniqueid] = channel.name
+            call.live.add(channel.uniqueid)
+        if kind is _Kind.ORIGINATED:
+            own = parse_channel(origin.name)
+            assert own is not None  # _listed_origin parsed it
+            events = self._open_originated(
+                call, origin.uniqueid, own.resource, origin.row.get("CallerIDName", ""), origin.created_at
+            )
+            if origin.up:  # the manager picked up
+                _close_leg(call.legs[origin.uniqueid], LegResult.ANSWERED, origin.created_at)
+        else:
+            events = self._open(call, origin.row, origin.created_at, inbound=kind is _Kind.INBOUND)
+        assert call.record is not None
+        self._calls[call.linkedid] = call
+        return events + self._take_in(call, call.record, listed)
+
+    def _listed_origin(self, listed: list[ListedChannel]) -> tuple[ListedChannel, _Kind] | None:
+        """The call's first channel (``Uniqueid == Linkedid``) tells what it is: a channel in a trunk context
+        an inbound call, in an agent context a manager's phone placing one. Of Local channels the name
+        tells: the ;1 half of ``Local/<DID>@<trunk context>`` is an inbound caller whose ;2 half is the
+        origin, that of ``Local/<ext>@<agent context>`` the phone AMI Originate rang (click-to-call)."""
+        first = listed[0]
+        own = parse_channel(first.name)
+        if first.uniqueid != first.linkedid or own is None:
+            return None
+        if own.tech != "Local":
+            if first.context in self.config.trunk_contexts:
+                return first, _Kind.INBOUND
+            return (first, _Kind.PLACED) if first.context in self.config.agent_contexts else None
+        if not first.name.endswith(";1"):
+            return None
+        if own.context in self.config.agent_contexts:
+            return first, _Kind.ORIGINATED
+        second = first.name.removesuffix(";1") + ";2"
+        origin = next((channel for channel in listed if channel.name == second), None)
+        return (origin, _Kind.INBOUND) if origin is not None and own.context in self.config.trunk_contexts else None
+
+    def _catch_up(
+        self, call: _Call, record: CallRecord, listed: list[ListedChannel], now: datetime
+    ) -> list[DomainEvent]:
+        """A call followed before the outage: forget the channels that hung up meanwhile, take in the new."""
+        present = {channel.uniqueid for channel in listed}
+        for uniqueid in call.live - present:
+            call.live.discard(uniqueid)
+            leg = call.legs.get(uniqueid)
+            if leg is not None and leg.ended_at is None:
+                leg.ended_at = now
+        new = [channel for channel in listed if channel.uniqueid not in call.names]
+        for channel in new:
+            call.names[channel.uniqueid] = channel.name
+            call.live.add(channel.uniqueid)
+            record.channels.append(channel.name)
+        return self._take_in(call, record, listed, new)
+
+    def _take_in(
+        self, call: _Call, record: CallRecord, listed: list[ListedChannel], new: list[ListedChannel] | None = None
+    ) -> list[DomainEvent]:
+        """What the listing says of the call now: what the anchor runs, the ``new`` channels (default: all) as
+        legs or as the party a placing manager talks with, the bridges, and who talks."""
+        anchor = next((channel for channel in listed if channel.uniqueid == call.anchor), None)
+        queue = self._note_application(call, record, anchor) if anchor is not None else None
+        events: list[DomainEvent] = []
+        for channel in listed if new is None else new:
+            if channel.uniqueid != call.origin:
+                events += self._take_in_channel(call, record, channel, queue)
+        if anchor is not None and anchor.application == DIAL_APP:
+            self._settle_listed_dial(call, record, anchor)
+        call.bridges = {}
+        for channel in listed:
+            if channel.bridge:
+                call.bridges.setdefault(channel.bridge, set()).add(channel.uniqueid)
+        return events + self._answer_from_listing(call, record, listed, anchor)
+
+    def _note_application(self, call: _Call, record: CallRecord, anchor: ListedChannel) -> str | None:
+        """The queue the anchor waits in (which rings whoever rings now), or the mailbox it leaves a message in."""
+        if anchor.application == VOICEMAIL_APP:
+            call.mailbox = anchor.first_argument or None
+        if anchor.application != QUEUE_APP:
+            return None
+        record.queue = record.queue or anchor.first_argument or None
+        return record.queue
+
+    def _settle_listed_dial(self, call: _Call, record: CallRecord, anchor: ListedChannel) -> None:
+        """The origin's Dial, running when listed, settles the direction as its first DialBegin would have."""
+        dialled = call.talkers.keys() - {call.origin}
+        if call.dialled or not dialled or anchor.uniqueid != call.origin:
+            return
+        if record.direction is not Direction.INBOUND:
+            external = any(call.talkers[uniqueid] == call.manager for uniqueid in dialled)
+            self._settle_direction(record, external, anchor.first_argument)
+        call.dialled = True
+
+    def _take_in_channel(
+        self, call: _Call, record: CallRecord, channel: ListedChannel, queue: str | None
+    ) -> list[DomainEvent]:
+        """A Local ;2 half runs a phone or the far party: never a leg. Outside the office (see _is_external)
+        is the party a placing manager talks with; any other is a manager's phone, rung by the call, unless
+        it is the phone behind a manager's Local channel or the call is that manager's click-to-call."""
+        own = parse_channel(channel.name)
+        if own is None or channel.name.endswith(";2"):
+            return []
+        if self._is_external(own, channel.context):
+            if call.manager is not None:
+                call.talkers[channel.uniqueid] = call.manager
+            return []
+        if call.originated or self._behind_local(call, channel.uniqueid, own):
+            return []
+        return self._ring(call, record, channel.uniqueid, own.resource, channel.name, channel.created_at, queue)
+
+    def _behind_local(self, call: _Call, uniqueid: str, own: ChannelName) -> bool:
+        """A phone (``PJSIP/101-...``) that a Local channel of the same manager (``Local/101@agents``) dials."""
+        return own.tech != "Local" and any(
+            other is not None and other.tech == "Local" and other.context in self.config.agent_contexts
+            and other.resource == own.resource
+            for other in (parse_channel(name) for key, name in call.names.items() if key != uniqueid)
+        )
+
+    def _answer_from_listing(
+        self, call: _Call, record: CallRecord, listed: list[ListedChannel], anchor: ListedChannel | None
+    ) -> list[DomainEvent]:
+        """Who talks with the anchor: a talker in its bridge, else one that is up while it is up too. When
+        they answered the listing does not say: at the earliest, when their channel was created (the CDR
+        corrects it at the end)."""
+        if anchor is None:
+            return []
+        talkers = [c for c in listed if c.uniqueid in call.talkers and c.uniqueid != call.anchor]
+        bridged = [c for c in talkers if anchor.bridge and c.bridge == anchor.bridge]
+        talker = next(iter(bridged or [c for c in talkers if c.up and anchor.up]), None)
+        if talker is None:
+            return []
+        at = max(talker.created_at, record.started_at)
+        leg = call.legs.get(talker.uniqueid)
+        if leg is not None:
+            _close_leg(leg, LegResult.ANSWERED, at)
+        return self._answer(record, call.talkers[talker.uniqueid], at)
+
     # -- the end -------------------------------------------------------------------
 
     def _finish(
@@ -555,10 +750,7 @@ class CallTracker:
         record.disposition = _disposition(record, call.outcome, unknown_outcome)
         reconcile(record, call.cdrs)
         self._forget(call)
-        events = [_announce(CALL_ENDED, record)]
-        if record.recording_file:
-            events.append(_announce(RECORDING_READY, record))
-        return events
+        return [_announce(CALL_ENDED, record)]  # with its recording_file: recordings/ checks and stores it
 
     def _forget(self, call: _Call) -> None:
         self._calls.pop(call.linkedid, None)

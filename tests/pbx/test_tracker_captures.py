@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from callcenter.bus import CALL_ANSWERED, CALL_ENDED, CALL_RINGING, CALL_STARTED, RECORDING_READY, DomainEvent
+from callcenter.bus import CALL_ANSWERED, CALL_ENDED, CALL_RINGING, CALL_STARTED, DomainEvent
 from callcenter.clock import FakeClock
 from pbx.tracker.model import CallRecord, Direction, Disposition, LegResult
 from pbx.tracker.tracker import CallTracker
@@ -127,7 +127,7 @@ def test_domain_events_in_order(name):
     expected = CARDS[name]
     published, expired = replay_capture(name)
     answered = [CALL_ANSWERED] if expected.answered_by else []
-    closing = [CALL_ENDED, RECORDING_READY]
+    closing = [CALL_ENDED]
 
     assert [event.name for event in published + expired] == (
         [CALL_STARTED] + [CALL_RINGING] * len(expected.legs) + answered + closing)

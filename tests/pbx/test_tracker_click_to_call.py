@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from callcenter.bus import CALL_ANSWERED, CALL_ENDED, CALL_RINGING, CALL_STARTED, RECORDING_READY
+from callcenter.bus import CALL_ANSWERED, CALL_ENDED, CALL_RINGING, CALL_STARTED
 from callcenter.clock import FakeClock
 from pbx.tracker.model import Direction, Disposition, LegResult
 from pbx.tracker.tracker import CallTracker, TrackerConfig
@@ -61,7 +61,7 @@ THE_CLIENT = {"direction": Direction.OUTBOUND, "caller_raw": "101", "caller_numb
 def test_a_click_to_call_the_client_answers_is_an_answered_outbound_call_of_the_manager():
     events, record = finish(MANAGER_RINGS + MANAGER_PICKS_UP + CLIENT_ANSWERS)
 
-    assert [event.name for event in events] == [CALL_STARTED, CALL_RINGING, CALL_ANSWERED, CALL_ENDED, RECORDING_READY]
+    assert [event.name for event in events] == [CALL_STARTED, CALL_RINGING, CALL_ANSWERED, CALL_ENDED]
     assert card(record) | THE_CLIENT == card(record)
     assert (record.callee_raw, record.legs[0].result, record.answered_by) == ("79267770000", LegResult.ANSWERED, "101")
     assert (record.disposition, record.hangup_cause, record.recording_file) == (

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from callcenter.bus import CALL_ANSWERED, CALL_ENDED, CALL_RINGING, CALL_STARTED, RECORDING_READY, DomainEvent
+from callcenter.bus import CALL_ANSWERED, CALL_ENDED, CALL_RINGING, CALL_STARTED, DomainEvent
 from callcenter.clock import FakeClock
 from pbx.tracker.model import CallRecord, Direction, Disposition, LegResult
 from pbx.tracker.tracker import CallTracker
@@ -538,12 +538,12 @@ Hangup Linkedid=1.1 Uniqueid=1.1 Cause=abc Timestamp=garbage
     assert (record.started_at, record.ended_at) == (T0, T0 + timedelta(seconds=9))
 
 
-def test_recording_is_announced_right_after_the_end():
+def test_the_recording_file_comes_with_the_end():
     events, _ = finish(INBOUND + """
 VarSet Linkedid=1.1 Uniqueid=1.1 Variable=MIXMONITOR_FILENAME Value=/var/spool/asterisk/monitor/1.1.wav
 """ + RING_101 + ANSWER_101 + HANG_UP)
 
-    assert [event.name for event in events][-2:] == [CALL_ENDED, RECORDING_READY]
+    assert events[-1].name == CALL_ENDED
     assert events[-1].payload.recording_file == "/var/spool/asterisk/monitor/1.1.wav"
 
 
@@ -554,7 +554,7 @@ def test_payloads_are_snapshots():
     assert (started.legs, ringing.legs[0].result, answered.legs[0].result) == ([], LegResult.RINGING, LegResult.ANSWERED)
 
 
-# -- expire() and resync() ----------------------------------------------------
+# -- expire() (resync(): test_tracker_resync.py) ----------------------------------------------------
 
 
 def test_expire_finalises_a_call_without_cdr_when_the_linger_runs_out():
@@ -596,36 +596,6 @@ Cdr UniqueID=1.1 Duration=2 BillableSeconds=0 Disposition="NO ANSWER" StartTime=
 """ + HANG_UP)
 
     assert (record.wait_seconds, record.talk_seconds) == (22.0, 6.0)
-
-
-def test_resync_closes_an_answered_call_that_ended_during_the_outage():
-    tracker, clock, _ = run(INBOUND + RING_101 + ANSWER_101)
-    later = clock.now() + timedelta(minutes=3)
-
-    events = tracker.resync({"9.9"}, later)
-
-    assert [event.name for event in events] == [CALL_ENDED]
-    assert (events[0].payload.disposition, events[0].payload.ended_at) == (Disposition.ANSWERED, later)
-    assert tracker.live_calls() == []
-
-
-def test_resync_closes_a_ringing_call_as_missed():
-    tracker, clock, _ = run(INBOUND + RING_101)
-
-    record = ended(tracker.resync(set(), clock.now()))
-
-    assert (record.disposition, record.legs[0].result) == (Disposition.MISSED, LegResult.CANCEL)
-
-
-def test_resync_keeps_calls_asterisk_still_has_and_ignores_stragglers():
-    tracker, clock, _ = run(INBOUND + RING_101)
-
-    assert tracker.resync({"1.2"}, clock.now()) == []
-    assert [call.linkedid for call in tracker.live_calls()] == ["1.1"]
-
-    tracker.resync(set(), clock.now())
-    assert replay(ami(ANSWER_101 + HANG_UP), tracker, clock) == []
-    assert tracker.expire(clock.now() + LINGER) == []
 
 
 def test_finished_calls_are_forgotten_but_their_stragglers_ignored():

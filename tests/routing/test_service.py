@@ -9,18 +9,17 @@ import time
 import pytest
 from sqlalchemy import select
 
-from callcenter.bus import CALL_ENDED, ROUTING_CHANGED, DomainEvent, EventBus
+from callcenter.bus import ROUTING_CHANGED, DomainEvent, EventBus
 from callcenter.clock import FakeClock
 from crm.events import client_changed, managers_changed
 from pbx.agi.server import AgiRequest
-from pbx.tracker.model import CallRecord, Direction
-from routing.presence import Presence
 from routing.model import Destination, DestinationKind, RingAttempt, RoutePlan
+from routing.owner_index import OWNERS_KEY
+from routing.presence import Presence
 from routing.service import (
     FALLBACK_ERROR,
     FALLBACK_TIMEOUT,
     NOBODY_TO_RING,
-    OWNER_KEY,
     OWNER_UNAVAILABLE,
     ROUND_ROBIN_KEY,
     ROUTED,
@@ -84,15 +83,19 @@ async def test_a_known_client_rings_their_manager_first(sessions, redis):
     assert variables["ROUTE_NEW_CALLER"] == "0"
     assert variables["ROUTE_QUEUE"] == "sales"
     assert set(targets(variables)) == {"101", "102", "103"}  # then the owner's group; 109 is inactive
-    assert await redis.get(OWNER_KEY.format(phone=KNOWN)) == "102"
-    assert 0 < await redis.ttl(OWNER_KEY.format(phone=KNOWN)) <= 60
 
 
-async def test_the_cached_owner_is_used_without_the_database(sessions, redis):
+async def test_with_the_owner_index_built_owners_come_from_redis_alone(sessions, redis):
     await seed(sessions)
-    await redis.set(OWNER_KEY.format(phone=KNOWN), "103")
-    variables = await service(sessions, redis).decide(request("+7 912 345-67-89"))
-    assert variables["ROUTE_TARGET"] == "103"
+    switch = Switchable(sessions)
+    routing = service(switch, redis)
+    await routing.owners.build()
+    await routing.directory()
+    switch.down = True
+    await redis.hset(OWNERS_KEY, KNOWN, "103")
+    assert (await routing.decide(request("+7 912 345-67-89")))["ROUTE_TARGET"] == "103"
+    new = await routing.decide(request(UNKNOWN_RAW))
+    assert (new["ROUTE_NEW_CALLER"], new["ROUTE_OWNER"]) == ("1", "")
 
 
 async def test_a_manager_on_a_call_is_skipped(sessions, redis):
@@ -111,7 +114,6 @@ async def test_an_unknown_caller_follows_the_group_round_robin_across_calls(sess
     first = await routing.decide(request(UNKNOWN_RAW))
     assert first["ROUTE_NEW_CALLER"] == "1"
     assert first["ROUTE_OWNER"] == ""
-    assert await redis.get(OWNER_KEY.format(phone="+79160001122")) == ""  # unknown number cached too
     assert await redis.hget(ROUND_ROBIN_KEY, "sales") == first["ROUTE_TARGET"]
     second = await service(sessions, redis).decide(request(UNKNOWN_RAW))  # another instance: state is in Redis
     third = await routing.decide(request("anonymous"))
@@ -285,19 +287,6 @@ class Switchable:
         return self.sessions()
 
 
-async def test_a_call_ending_forgets_the_callers_cached_owner(sessions, redis):
-    await seed(sessions)
-    bus = EventBus()
-    routing = service(sessions, redis)
-    routing.subscribe(bus)
-    assert (await routing.decide(request(UNKNOWN_RAW)))["ROUTE_OWNER"] == ""
-    assert await redis.get(OWNER_KEY.format(phone="+79160001122")) == ""
-    ended = CallRecord(linkedid="e.1", direction=Direction.INBOUND, started_at=FakeClock().now(),
-                       caller_number="+79160001122")
-    await bus.publish(DomainEvent(CALL_ENDED, ended))
-    assert await redis.get(OWNER_KEY.format(phone="+79160001122")) is None
-
-
 def test_a_fallback_is_named_by_why_the_first_choice_was_not_rung():
     owner_first = RoutePlan((RingAttempt(("102",), 20),), Destination(DestinationKind.QUEUE, "sales"), owner="102")
     colleague_first = RoutePlan((RingAttempt(("101",), 20),), Destination(DestinationKind.QUEUE, "sales"), owner="102")
@@ -310,20 +299,54 @@ def test_a_fallback_is_named_by_why_the_first_choice_was_not_rung():
     assert fallback_reason(FALLBACK_TIMEOUT, nobody) == FALLBACK_TIMEOUT
 
 
-async def test_changes_made_through_the_api_drop_what_they_touch_from_the_caches(sessions, redis):
+async def test_changes_of_managers_groups_or_rules_drop_the_directory(sessions, redis):
     await seed(sessions)
     bus = EventBus()
     routing = service(sessions, redis)
     routing.subscribe(bus)
-    await routing.decide(request("89123456789"))
     first_directory = await routing.directory()
     await bus.publish(client_changed(1, {KNOWN}))
-    assert await redis.get(OWNER_KEY.format(phone=KNOWN)) is None
     assert await routing.directory() is first_directory
     await bus.publish(DomainEvent(ROUTING_CHANGED, None))
     second_directory = await routing.directory()
     assert second_directory is not first_directory
-    await routing.decide(request("89123456789"))
     await bus.publish(managers_changed({1}, {KNOWN}))
-    assert await redis.get(OWNER_KEY.format(phone=KNOWN)) is None
     assert await routing.directory() is not second_directory
+
+
+async def test_a_stale_directory_is_reloaded_once_in_the_background(sessions, redis):
+    await seed(sessions)
+    clock = FakeClock()
+    counting = Counting(sessions)
+    routing = service(counting, redis, clock, directory_ttl=5)
+    first = await routing.directory()
+    clock.advance(6)
+    stale = await asyncio.gather(*(routing.directory() for _ in range(5)))
+    assert all(directory is first for directory in stale)  # no call waits for the reload
+    await asyncio.sleep(0.2)
+    while (current := await routing.directory()) is first:
+        await asyncio.sleep(0.05)
+    assert current.loaded_at == clock.now()
+    assert counting.opened == 2  # the first load and one reload, however many calls asked
+
+
+async def test_a_load_started_before_forget_directory_is_not_kept(sessions, redis):
+    await seed(sessions)
+    routing = service(sessions, redis)
+    early = routing._reload()
+    routing.forget_directory()  # e.g. a manager changed while the load read the old rows
+    loaded_early = await early
+    assert loaded_early is not None
+    assert await routing.directory() is not loaded_early
+
+
+class Counting:
+    """The real sessions, counting how many are opened."""
+
+    def __init__(self, sessions) -> None:
+        self.sessions = sessions
+        self.opened = 0
+
+    def __call__(self):
+        self.opened += 1
+        return self.sessions()
