@@ -4,7 +4,7 @@
 VENV ?= .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-ami bench-routing install
+.PHONY: run test bench bench-ami bench-routing bench-transcription install
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -20,7 +20,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/pytest -q
 
-bench: bench-ami bench-routing
+bench: bench-ami bench-routing bench-transcription
 
 bench-ami: $(STAMP)
 	$(VENV)/bin/python -m bench.ami_throughput
@@ -28,3 +28,7 @@ bench-ami: $(STAMP)
 # PostgreSQL and Redis on 127.0.0.1 when reachable (its database callcenter_bench is emptied), else SQLite and fakeredis
 bench-routing: $(STAMP)
 	$(VENV)/bin/python -m bench.routing_latency
+
+# The shared corpus's 10 calls through our engine and plain faster-whisper, each configuration twice in its own process
+bench-transcription: $(STAMP)
+	$(VENV)/bin/python -m bench.transcription

@@ -7,7 +7,10 @@ resources are listed in ``API_RESOURCES``; the plumbing is ``api/``).
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from accounts.http import auth, users
 from api.app import PREFIX, ApiContext, create_api
@@ -16,13 +19,16 @@ from callcenter.metrics import metrics_response
 from crm.http import calls, clients, groups, leads, managers, notifications, tasks
 from live import http as live
 from routing import http as routing_http
+from transcription import http as transcription_http
 from webhooks import http as webhooks
 
+log = logging.getLogger(__name__)
 SERVICES = web.AppKey("services", Services)
 API_RESOURCES = tuple(
     module.routes
     for module in (
-        auth, users, calls, clients, leads, tasks, notifications, managers, groups, routing_http, webhooks, live
+        auth, users, calls, transcription_http, clients, leads, tasks, notifications, managers, groups, routing_http,
+        webhooks, live,
     )
 )
 
@@ -36,6 +42,10 @@ async def health(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus metrics, for loopback peers or the configured bearer token."""
     services = request.app[SERVICES]
+    try:
+        services.metrics.set_transcription_queue(await services.transcription.queue.stats())
+    except RedisError:
+        log.warning("reading the transcription queue for /metrics failed", exc_info=True)
     return metrics_response(request, services.metrics, services.settings.metrics_token)
 
 
@@ -54,7 +64,7 @@ def create_app(services: Services) -> web.Application:
         app,
         ApiContext(
             services.sessions, services.settings, services.bus, services.clock, services.redis,
-            services.click_to_call, services.webhooks,
+            services.click_to_call, services.webhooks, services.transcription,
         ),
     )
     return app

@@ -21,6 +21,7 @@ from callcenter.bus import EventBus
 from callcenter.clock import Clock
 from callcenter.config import Settings
 from crm.click_to_call import ClickToCall
+from transcription.service import TranscriptionService
 from webhooks.service import WebhookService
 
 PREFIX = "/api"
@@ -41,6 +42,7 @@ class ApiContext:
     redis: Redis
     click_to_call: ClickToCall
     webhooks: WebhookService
+    transcription: TranscriptionService
 
 
 CONTEXT = web.AppKey("api_context", ApiContext)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
@@ -30,6 +31,7 @@ from live.publisher import LivePublisher
 from pbx.agi.server import FastAgiServer
 from pbx.ami.connector import AmiConnector
 from pbx.tracker.tracker import CallTracker, TrackerConfig
+from recordings.compression import compress_older
 from recordings.retention import INTERVAL_SECONDS as RETENTION_INTERVAL_SECONDS, apply_retention
 from recordings.service import PickupPolicy, RecordingService
 from recordings.store import LocalStore
@@ -38,6 +40,8 @@ from routing.presence import Presence
 from routing.service import RoutingService, fallback_reason
 from storage.cache import create_redis
 from storage.db import create_engine, migrate, session_factory
+from transcription.service import TranscriptionService
+from transcription.worker import transcription_service, transcription_worker
 from webhooks.delivery import DeliveryPolicy, DeliveryWorker
 from webhooks.outbox import Outbox
 from webhooks.service import WebhookService
@@ -66,10 +70,12 @@ class Services:
     webhook_worker: DeliveryWorker
     recordings: RecordingService
     recording_store: LocalStore
+    transcription: TranscriptionService
     clock: Clock
     agi_port: int = 0
     leadership: Leadership | None = None
-    _tasks: list[asyncio.Task] = field(default_factory=list)
+    _tasks: list[asyncio.Task] = field(default_factory=list)  # the AMI leader's
+    _workers: list[asyncio.Task] = field(default_factory=list)
 
     @classmethod
     async def create(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -95,6 +101,8 @@ class Services:
         recording_store = LocalStore(settings.effective_recordings_dir)
         recordings = RecordingService(sessions, recording_store, bus, clock, PickupPolicy.from_settings(settings))
         recordings.subscribe(bus)  # only queues the call: the pickup runs in its own task
+        transcription = transcription_service(settings, sessions, redis, clock)
+        transcription.subscribe(bus)  # queues a job per recording; workers do the rest
         leads = LeadService(sessions, clock, bus)
         leads.subscribe(bus)
         if settings.notify_owner_when_colleague_answers:
@@ -145,16 +153,27 @@ class Services:
             call_cards=call_cards, leads=leads, callback_tasks=callback_tasks, presence=presence, routing=routing,
             connector=connector, agi=agi, click_to_call=click_to_call, metrics=metrics,
             webhooks=WebhookService(sessions, clock), webhook_worker=webhook_worker, recordings=recordings,
-            recording_store=recording_store, clock=clock,
+            recording_store=recording_store, transcription=transcription, clock=clock,
         )
 
     @property
     def ami_connected(self) -> bool:
         return self.connector.connected.is_set()
 
-    async def start(self) -> None:
+    async def start(self, before_ami: Callable[[Services], Awaitable[None]] | None = None) -> None:
+        """Start everything; ``before_ami`` runs once FastAGI listens and before AMI connects (the demo starts
+        its simulator there, since it needs the FastAGI port)."""
         await self.start_agi()
+        if before_ami is not None:
+            await before_ami(self)
         await self.start_ami()
+        self.start_transcription_workers()
+
+    def start_transcription_workers(self) -> None:
+        """The backend's own transcription workers (``transcription_workers_in_backend``), leader or not."""
+        for number in range(self.settings.transcription_workers_in_backend):
+            worker = transcription_worker(self.transcription, self.metrics.observe_transcription_job, suffix=number)
+            self._workers.append(asyncio.create_task(worker.run_forever(), name=f"transcription-worker-{number}"))
 
     async def start_agi(self) -> None:
         """Load the routing directory, start keeping the owner index (built in
@@ -182,12 +201,12 @@ class Services:
 
     async def _lead(self) -> None:
         """Connect to Asterisk (retrying in the background); start finalising calls, escalating overdue tasks,
-        picking up recordings and applying their retention."""
+        picking up recordings, compressing the older ones and applying their retention."""
         await self.connector.start()
         self._tasks.append(asyncio.create_task(self.pipeline.expire_forever(), name="tracker-expire"))
         self._tasks.append(asyncio.create_task(self._escalate_forever(), name="task-escalation"))
         self._tasks.append(asyncio.create_task(self.recordings.run_forever(), name="recording-pickup"))
-        if self.settings.recordings_retention_days:
+        if self.settings.recordings_retention_days or self.settings.recordings_compress_after_days:
             self._tasks.append(asyncio.create_task(self._retain_forever(), name="recording-retention"))
 
     async def _follow(self) -> None:
@@ -197,11 +216,7 @@ class Services:
         self.pipeline.tracker = CallTracker(self.pipeline.tracker.config)
 
     async def _cancel_tasks(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await _cancel(self._tasks)
 
     async def _escalate_forever(self, interval: float = 60.0) -> None:
         while True:
@@ -217,8 +232,11 @@ class Services:
     async def _retain_forever(self) -> None:
         while True:
             try:
+                settings, now = self.settings, self.clock.now()
+                await compress_older(self.recording_store, self.sessions, now, settings.recordings_compress_after_days)
                 await apply_retention(
-                    self.recording_store, self.sessions, self.clock.now(), self.settings.recordings_retention_days
+                    self.recording_store, self.sessions, now, settings.recordings_retention_days,
+                    transcripts=settings.recordings_retention_transcripts,
                 )
             except Exception:
                 log.exception("recording retention failed; next try in %d s", RETENTION_INTERVAL_SECONDS)
@@ -229,9 +247,18 @@ class Services:
         if self.leadership is not None:
             await self.leadership.stop()
         await self._cancel_tasks()
+        await _cancel(self._workers)
         await self.webhook_worker.stop()
         await self.connector.stop()
         await self.agi.stop()
         await self.routing.owners.stop()
         await self.redis.aclose()
         await self.engine.dispose()
+
+
+async def _cancel(tasks: list[asyncio.Task]) -> None:
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    tasks.clear()

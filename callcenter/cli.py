@@ -27,6 +27,7 @@ def main(ctx: click.Context, log_level: str | None) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # a line per window otherwise
     ctx.obj = settings
 
 
@@ -203,7 +204,7 @@ def recordings_retention(ctx: click.Context, dry_run: bool) -> None:
         await migrate(engine)
         report = await apply_retention(
             LocalStore(settings.effective_recordings_dir), session_factory(engine), SystemClock().now(),
-            settings.recordings_retention_days, dry_run=dry_run,
+            settings.recordings_retention_days, dry_run=dry_run, transcripts=settings.recordings_retention_transcripts,
         )
         for key in report.keys:
             click.echo(key)
@@ -211,3 +212,60 @@ def recordings_retention(ctx: click.Context, dry_run: bool) -> None:
         click.echo(f"{verb} {len(report.keys)} file(s) of calls before {report.cutoff:%Y-%m-%d}")
 
     asyncio.run(_with_engine(settings, run))
+
+
+@recordings.command("compress")
+@click.pass_context
+def recordings_compress(ctx: click.Context) -> None:
+    """Re-encode stored WAV recordings older than CALLCENTER_RECORDINGS_COMPRESS_AFTER_DAYS as Opus."""
+    from callcenter.clock import SystemClock
+    from recordings.compression import compress_older
+    from recordings.store import LocalStore
+    from storage.db import migrate, session_factory
+
+    settings = _settings(ctx)
+    if not settings.recordings_compress_after_days:
+        click.echo("compression is off (CALLCENTER_RECORDINGS_COMPRESS_AFTER_DAYS is 0): nothing compressed")
+        return
+
+    async def run(engine) -> None:
+        await migrate(engine)
+        report = await compress_older(
+            LocalStore(settings.effective_recordings_dir), session_factory(engine), SystemClock().now(),
+            settings.recordings_compress_after_days,
+        )
+        for key, compressed in report.keys.items():
+            click.echo(f"{key} -> {compressed.key}")
+        click.echo(f"compressed {len(report.keys)} file(s) of calls before {report.cutoff:%Y-%m-%d}")
+
+    asyncio.run(_with_engine(settings, run))
+
+
+@main.command()
+@click.option("--count", type=click.IntRange(1), default=1, show_default=True,
+              help="Workers in this process, each with its own model (one per two CPU cores is about right).")
+@click.pass_context
+def worker(ctx: click.Context, count: int) -> None:
+    """Transcribe recordings from the job queue until interrupted (run as many as you like, on any machine)."""
+    from transcription.runner import run_workers
+
+    settings = _settings(ctx)
+    if not settings.redis_url:
+        raise click.UsageError("set REDIS_URL: a separate worker needs the backend's Redis (the in-process one is private)")
+    asyncio.run(run_workers(settings, count))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the dialogues as JSON instead of text.")
+@click.option("--client-channel", type=click.IntRange(0, 1), default=None,
+              help="In stereo files, the client's channel (default: CALLCENTER_RECORDINGS_STEREO_CLIENT_CHANNEL).")
+@click.pass_context
+def transcribe(ctx: click.Context, files: tuple[Path, ...], as_json: bool, client_channel: int | None) -> None:
+    """Transcribe audio FILES (stereo: client and manager; mono: one speaker) and print their dialogues."""
+    from transcription.adhoc import transcribe_files
+
+    settings = _settings(ctx)
+    channel = settings.recordings_stereo_client_channel if client_channel is None else client_channel
+    if not transcribe_files(settings, list(files), as_json=as_json, client_channel=channel):
+        ctx.exit(1)

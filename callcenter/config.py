@@ -58,6 +58,37 @@ class Settings(BaseSettings):
     recordings_retention_days: int = Field(
         default=0, ge=0, description="Stored recordings of calls older than this many days are deleted; 0 keeps them."
     )
+    recordings_retention_transcripts: bool = Field(
+        default=False, description="Retention deletes the transcripts of those calls too."
+    )
+    recordings_compress_after_days: int = Field(
+        default=0, ge=0, description="Stored WAV recordings of calls older than this are re-encoded as Opus; 0: never."
+    )
+
+    transcription_model: str = Field(
+        default="", description="A CTranslate2 Whisper model folder; empty: the bundled base model, joined on first use."
+    )
+    transcription_model_cache_dir: Path | None = Field(
+        default=None, description="Where the bundled model is joined; default ~/.cache/callcenter/models."
+    )
+    transcription_language: str = Field(default="ru", description="The language of the calls.")
+    transcription_beam_size: int = Field(default=3, ge=1, le=10, description="Beam search width (docs/transcription.md).")
+    transcription_batch_size: int = Field(default=8, ge=1, description="Model windows decoded together.")
+    transcription_threads: int = Field(default=2, ge=1, description="CPU threads one worker's model uses.")
+    transcription_prompt: str = Field(
+        default="", description="The script's vocabulary (company, products, places), given to the model as a prompt."
+    )
+    transcription_stream: str = Field(default="jobs:transcription", description="The Redis stream of transcription jobs.")
+    transcription_max_attempts: int = Field(
+        default=3, ge=1, description="A job failing (or killing its worker) this many times goes to the dead letters."
+    )
+    transcription_claim_idle_seconds: float = Field(
+        default=300.0, gt=0, description="A job unacknowledged this long (its worker died) is taken by another worker."
+    )
+    transcription_workers_in_backend: int = Field(
+        default=1, ge=0, description="Transcription workers the backend runs itself; 0 with `callcenter worker`s."
+    )
+    transcription_retry_seconds: float = Field(default=30.0, ge=0, description="A failed job is retried after this.")
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080

@@ -20,18 +20,13 @@ BeforeAmi = Callable[[Services], Awaitable[None]]
 
 @contextlib.asynccontextmanager
 async def backend(settings: Settings, before_ami: BeforeAmi | None = None) -> AsyncIterator[Services]:
-    """Services started and the HTTP server listening; all stopped on exit.
-
-    ``before_ami`` runs once FastAGI listens and before AMI connects (the demo
-    starts its simulator there, since it needs the FastAGI port)."""
+    """Services started (``Services.start``, with ``before_ami``) and the HTTP server listening; all stopped on
+    exit."""
     services = await Services.create(settings)
     runner = web.AppRunner(create_app(services))
     await runner.setup()
     try:
-        await services.start_agi()
-        if before_ami is not None:
-            await before_ami(services)
-        await services.start_ami()
+        await services.start(before_ami)
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
         log.info("HTTP on http://%s:%d", settings.http_host, settings.http_port)
         yield services

@@ -14,7 +14,8 @@ from accounts.access import Scope
 from api.errors import NotFound
 from api.pagination import PageRequest, SortField, Sorting
 from crm.visibility import visible_calls
-from storage.models import Call, CallLeg, Client, Manager, Recording
+from storage.models import Call, CallLeg, Client, Manager, Recording, Transcript
+from transcription.normalize import terms
 
 CALL_SORTS = Sorting(
     id_column=Call.id,
@@ -36,6 +37,7 @@ class CallFilters:
     manager_id: int | None = None  # answered, or rang as a leg
     phone: str | None = None  # E.164: the caller's or the callee's number
     client_id: int | None = None
+    said: str | None = None  # words in the transcript, each matching the start of a word, in any form of it
 
     def conditions(self) -> list[ColumnElement[bool]]:
         conditions = []
@@ -58,6 +60,9 @@ class CallFilters:
             conditions.append(or_(Call.caller_number == self.phone, Call.callee_number == self.phone))
         if self.client_id is not None:
             conditions.append(Call.client_id == self.client_id)
+        if self.said:
+            words = [Transcript.search_text.contains(f" {word}", autoescape=True) for word in terms(self.said)]
+            conditions.append(exists().where(Transcript.call_id == Call.id, *words))
         return conditions
 
 
@@ -78,7 +83,7 @@ class CallQueries:
         query = (
             select(Call)
             .where(visible_calls(scope), *filters.conditions())
-            .options(selectinload(Call.recording))
+            .options(selectinload(Call.recording), selectinload(Call.transcript))
         )
         async with self._sessions() as session:
             return await CALL_SORTS.fetch(session, query, page)
@@ -88,7 +93,7 @@ class CallQueries:
             call = await session.scalar(
                 select(Call)
                 .where(Call.id == call_id, visible_calls(scope))
-                .options(selectinload(Call.legs), selectinload(Call.recording))
+                .options(selectinload(Call.legs), selectinload(Call.recording), selectinload(Call.transcript))
             )
             if call is None:
                 raise NotFound("no such call")

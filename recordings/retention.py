@@ -1,4 +1,5 @@
-"""Retention: stored recordings of calls older than N days are deleted.
+"""Retention: stored recordings of calls older than N days are deleted
+(and, if so configured, their transcripts).
 
 The store's date layout says how old a key is, so no database scan is
 needed to find them; each deleted mixed file's card is then marked
@@ -13,12 +14,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from recordings.checks import Status
 from recordings.store import RecordingStore
-from storage.models import Recording
+from storage.models import Recording, Transcript
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 6 * 3600  # how often the leader applies it
@@ -33,9 +34,11 @@ class RetentionReport:
 
 
 async def apply_retention(
-    store: RecordingStore, sessions: async_sessionmaker, now: datetime, days: int, *, dry_run: bool = False
+    store: RecordingStore, sessions: async_sessionmaker, now: datetime, days: int, *, dry_run: bool = False,
+    transcripts: bool = False,
 ) -> RetentionReport:
-    """Delete the stored files of calls that started ``days`` or more days before ``now`` (0: keep everything)."""
+    """Delete the stored files of calls that started ``days`` or more days before ``now`` (0: keep everything),
+    and with ``transcripts`` the transcripts of those calls."""
     if days <= 0:
         return RetentionReport(None, [], dry_run)
     cutoff = now - timedelta(days=days)
@@ -50,6 +53,9 @@ async def apply_retention(
             await session.execute(
                 update(Recording).where(Recording.path.in_(batch)).values(status=Status.MISSING, error=error)
             )
+            if transcripts:
+                calls = select(Recording.call_id).where(Recording.path.in_(batch))
+                await session.execute(delete(Transcript).where(Transcript.call_id.in_(calls)))
     log.info("retention: deleted %d recording file(s) of calls before %s", len(keys), cutoff.date())
     return RetentionReport(cutoff, keys, dry_run)
 

@@ -163,6 +163,8 @@ class RecordingService:
             }
         if result.key is not None:
             facts["path"] = result.key
+        if result.layout is not None:
+            facts |= {"layout": str(result.layout), "tracks": track_rows(result)}
         await self._save(recording_id, **facts)
 
     async def _save(self, recording_id: int, **facts: object) -> None:
@@ -197,5 +199,10 @@ def _ready(call: Call, recording_id: int, result: Pickup) -> dict[str, object]:
         "layout": str(result.layout),
         "duration_seconds": result.audio.duration_seconds,
         "sample_rate": result.audio.sample_rate,
-        "tracks": [{**asdict(track), "role": str(track.role)} for track in result.tracks],
+        "tracks": track_rows(result),
     }
+
+
+def track_rows(result: Pickup) -> list[dict[str, object]]:
+    """The stored tracks as JSON-able rows: role, key, channel."""
+    return [{**asdict(track), "role": str(track.role)} for track in result.tracks]

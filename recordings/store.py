@@ -14,6 +14,8 @@ import contextlib
 import os
 import re
 import shutil
+import tempfile
+from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol
@@ -43,6 +45,20 @@ class RecordingStore(Protocol):
 
     def list_older_than(self, day: date) -> list[str]:
         """Keys of calls that started before ``day``."""
+
+
+@contextlib.contextmanager
+def local_file(store: RecordingStore, key: str) -> Iterator[Path]:
+    """A file on this machine holding ``key``: the store's own, or a temporary copy (a store elsewhere).
+    A missing key raises what ``store.open`` raises (OSError, or ValueError for a malformed key)."""
+    path = store.path(key)
+    if path is not None:
+        yield path
+        return
+    with store.open(key) as source, tempfile.NamedTemporaryFile(suffix=PurePosixPath(key).suffix) as copy:
+        shutil.copyfileobj(source, copy)
+        copy.flush()
+        yield Path(copy.name)
 
 
 def recording_key(started_at: datetime, linkedid: str, name: str) -> str:

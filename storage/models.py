@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     UniqueConstraint,
     false,
     func,
@@ -121,6 +122,7 @@ class Call(Base):
         back_populates="call", cascade="all, delete-orphan", order_by="CallLeg.position"
     )
     recording: Mapped[Recording | None] = relationship(back_populates="call", cascade="all, delete-orphan")
+    transcript: Mapped[Transcript | None] = relationship(back_populates="call", cascade="all, delete-orphan")
 
 
 class CallLeg(Base):
@@ -157,8 +159,35 @@ class Recording(Base):
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     channels: Mapped[int | None]
     sha256: Mapped[str | None] = mapped_column(String(64))
+    layout: Mapped[str | None] = mapped_column(String(16))  # recordings.layouts.Layout
+    # whose voice is on which stored file and channel: [{"role", "key", "channel"}]; the transcription's input
+    tracks: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     call: Mapped[Call] = relationship(back_populates="recording")
+
+
+class Transcript(Base):
+    """A call's transcript and where its transcription job is (transcription.service): one per call."""
+
+    __tablename__ = "transcripts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # queued, running, done, failed
+    error: Mapped[str] = mapped_column(String(500), default="")
+    attempts: Mapped[int] = mapped_column(default=0)
+    model: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(16), default="")
+    # the dialogue as transcription.engine.Line.as_dict rows, original text for display
+    lines: Mapped[list | None] = mapped_column(JSON)
+    # every line normalised (transcription.normalize), space-delimited, for search by words
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    audio_seconds: Mapped[float | None] = mapped_column(Float)
+    processing_seconds: Mapped[float | None] = mapped_column(Float)
+    queued_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    call: Mapped[Call] = relationship(back_populates="transcript")
 
 
 _STATUS_OPEN = text("status = 'open'")

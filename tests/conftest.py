@@ -5,6 +5,7 @@ reached is skipped on a laptop, and fails the run in CI (``CI=true``)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 
@@ -63,15 +64,30 @@ def sessions(engine):
 
 @pytest.fixture(params=["fakeredis", pytest.param("redis", marks=pytest.mark.redis_server)])
 async def redis(request):
-    if request.param == "fakeredis":
-        client = create_redis("")
-    else:
-        _require_server("Redis", "127.0.0.1", 6379)
-        client = create_redis(REDIS_URL)
+    async with _flushed(create_redis("") if request.param == "fakeredis" else _real_redis()) as client:
+        yield client
+
+
+@pytest.fixture
+async def real_redis():
+    """Only the real Redis: for what a second process must share."""
+    async with _flushed(_real_redis()) as client:
+        yield client
+
+
+def _real_redis():
+    _require_server("Redis", "127.0.0.1", 6379)
+    return create_redis(REDIS_URL)
+
+
+@contextlib.asynccontextmanager
+async def _flushed(client):
     await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.aclose()
+    try:
+        yield client
+    finally:
+        await client.flushdb()
+        await client.aclose()
 
 
 def free_port() -> int:
@@ -93,4 +109,5 @@ def settings(database_url, engine, tmp_path) -> Settings:
         routing_deadline_seconds=2.5,
         simulator_audio_dir=CORPUS,
         cdr_linger_seconds=1.0,
+        transcription_workers_in_backend=0,  # the transcription tests run their own
     )

@@ -1,2 +1,3 @@
-"""Speech to text on premises: audio in, per-speaker dialogue out, and the
-worker that runs it from the job queue (arrives with the transcription issue)."""
+"""Speech to text on premises: a call's recording in, a per-speaker dialogue
+out (the model, speech regions, the engine, hallucination filter and normal
+form), and the job handler and workers that run it from the queue."""

@@ -17,6 +17,7 @@ from crm.leads import utc
 from pbx.tracker.model import Direction, Disposition, LegResult
 from recordings.files import local_recording
 from storage.models import Call, CallLeg, Manager
+from transcription.http import TranscriptInfo, transcript_info
 
 routes = Routes("calls")
 
@@ -30,6 +31,7 @@ class CallQuery(PageQuery):
     manager: int | None = Field(default=None, description="A manager who answered or was rung.")
     phone: Phone | None = Field(default=None, description="The caller's or the callee's number, in any format.")
     client: int | None = None
+    q: str | None = Field(default=None, max_length=200, description="Words said in the call (its transcript).")
 
 
 class CallBase(BaseModel):
@@ -55,6 +57,7 @@ class CallSummary(CallBase):
     answered_by_id: int | None
     answered_by_extension: str | None
     recording_status: str | None
+    transcript_status: str | None
 
 
 class Party(BaseModel):
@@ -90,9 +93,13 @@ class Leg(BaseModel):
 
 class RecordingInfo(BaseModel):
     url: str
-    status: str = Field(description="pending, ok, missing or corrupt.")
+    status: str = Field(description="pending, ok, missing, corrupt or mismatch (see error).")
+    error: str
     size_bytes: int | None
     duration_seconds: float | None
+    channels: int | None
+    sha256: str | None
+    layout: str | None = Field(description="split (MixMonitor's -in/-out pair), stereo or mono.")
 
 
 class CallCard(CallBase):
@@ -106,7 +113,7 @@ class CallCard(CallBase):
     hangup_cause_text: str
     legs: list[Leg] = Field(description="The routing path, in order.")
     recording: RecordingInfo | None
-    transcript: None = None
+    transcript: TranscriptInfo | None
     score: None = None
 
 
@@ -135,6 +142,7 @@ def _summary(call: Call) -> CallSummary:
         answered_by_id=call.answered_by_id,
         answered_by_extension=call.answered_by_extension,
         recording_status=call.recording.status if call.recording else None,
+        transcript_status=call.transcript.status if call.transcript else None,
     )
 
 
@@ -174,9 +182,14 @@ def _card(data: CallCardData) -> CallCard:
         recording=None if recording is None else RecordingInfo(
             url=f"{PREFIX}/calls/{call.id}/recording",
             status=recording.status,
+            error=recording.error,
             size_bytes=recording.size_bytes,
             duration_seconds=recording.duration_seconds,
+            channels=recording.channels,
+            sha256=recording.sha256,
+            layout=recording.layout,
         ),
+        transcript=transcript_info(call.transcript),
     )
 
 
@@ -195,6 +208,7 @@ async def list_calls(request: web.Request, principal: Principal, query: CallQuer
         manager_id=query.manager,
         phone=query.phone,
         client_id=query.client,
+        said=query.q,
     )
     calls, cursor = await _calls(request).page(data_scope(principal), filters, CALL_SORTS.request(query, query.sort))
     return Page[CallSummary](items=[_summary(call) for call in calls], next_cursor=cursor)
@@ -202,7 +216,7 @@ async def list_calls(request: web.Request, principal: Principal, query: CallQuer
 
 @routes.get("/calls/{call_id}", roles=CALL_DATA, response=CallCard)
 async def get_call(request: web.Request, principal: Principal, call_id: int) -> CallCard:
-    """The call card: parties, times, routing path, recording."""
+    """The call card: parties, times, routing path, recording, transcript."""
     return _card(await _calls(request).card(data_scope(principal), call_id))
 
 

@@ -20,6 +20,9 @@ from callcenter.clock import FakeClock
 from crm.click_to_call import ClickToCall
 from server import mount_api
 from storage.cache import create_redis
+from jobs.queue import JobQueue
+from recordings.store import LocalStore
+from transcription.service import TranscriptionService
 from webhooks.service import WebhookService
 from storage.models import Call, CallbackTask, CallLeg, Client, ClientPhone, Lead, Manager, Recording
 
@@ -130,7 +133,13 @@ async def api(sessions, settings, clock, department, api_redis) -> Api:
         bus.subscribe(name, _recorder(department.events))
     app = web.Application()
     click_to_call = ClickToCall(sessions, department.pbx.send_action)
-    mount_api(app, ApiContext(sessions, settings, bus, clock, api_redis, click_to_call, WebhookService(sessions, clock)))
+    transcription = TranscriptionService(
+        sessions, JobQueue(api_redis, settings.transcription_stream), LocalStore(settings.effective_recordings_dir), clock
+    )
+    context = ApiContext(
+        sessions, settings, bus, clock, api_redis, click_to_call, WebhookService(sessions, clock), transcription
+    )
+    mount_api(app, context)
     client = TestClient(TestServer(app))
     await client.start_server()
     yield Api(client, department)

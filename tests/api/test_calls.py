@@ -32,8 +32,9 @@ async def test_the_card_has_the_routing_path_and_placeholders(api, sessions, dep
     assert [(leg["manager"]["name"], leg["result"], leg["ring_seconds"]) for leg in card["legs"]] == [
         ("Ольга Смирнова", "noanswer", 10.0), ("Иван Петров", "answered", 4.0)]
     assert card["answered_by"]["extension"] == "101"
-    assert card["recording"] == {"url": f"/api/calls/{call_id}/recording", "status": "ok",
-                                 "size_bytes": None, "duration_seconds": None}
+    assert card["recording"] == {"url": f"/api/calls/{call_id}/recording", "status": "ok", "error": "",
+                                 "size_bytes": None, "duration_seconds": None, "channels": None, "sha256": None,
+                                 "layout": None}
     assert card["transcript"] is None and card["score"] is None
     assert card["started_at"] == "2026-11-23T10:00:00Z"
 

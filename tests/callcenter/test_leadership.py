@@ -227,6 +227,7 @@ async def start_process(settings, tmp_path) -> tuple[asyncio.subprocess.Process,
         "CALLCENTER_AMI_SECRET": settings.ami_secret,
         "CALLCENTER_AMI_LEASE_SECONDS": str(settings.ami_lease_seconds),
         "CALLCENTER_CDR_LINGER_SECONDS": str(settings.cdr_linger_seconds),
+        "CALLCENTER_TRANSCRIPTION_WORKERS_IN_BACKEND": "0",
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", "from callcenter.cli import main; main()", "serve", env=env
@@ -284,34 +285,40 @@ async def takeover(cluster_settings, sessions, redis, pbx, tmp_path) -> Takeover
     simulator = Simulator(ami, "127.0.0.1", follower.agi_port, tmp_path / "spool", CORPUS, SPEED)
     process, health_url = await start_process(settings, tmp_path)
     try:
-        await until_async(lambda: health(health_url), lambda body: body and body["ami_connected"], timeout=20)
-        await follower.start_ami()
-        assert not follower.ami_leader and not follower.ami_connected
-
-        before = await simulator.place_call(CallSpec(did=DID, caller_number=BEFORE))
-        await simulator.wait_call(before)
-        await stored(sessions, {BEFORE})  # recorded by A: B does not consume AMI
-
-        across = simulator.originate(staying(simulator.request_for(
-            CallSpec(did=DID, caller_number=ACROSS, agent_talk_seconds=ACROSS_TALK)))).linkedid
-        await until(lambda: simulator.calls[across].talking is not None, timeout=5)
-        process.send_signal(signal.SIGKILL)  # no release: the lease has to expire
-        await process.wait()
-        took = await until(lambda: follower.ami_leader and follower.ami_connected, timeout=2 * TTL + 1)
-
-        await simulator.wait_call(across)
-        after = await simulator.place_call(CallSpec(did=DID, caller_number=AFTER))
-        await simulator.wait_call(after)
-        await stored(sessions, {AFTER})
-        await asyncio.sleep(settings.cdr_linger_seconds + 0.5)  # any straggling card of the call across
-        assert follower.leadership is not None
-        return Takeover(await cards_by_caller(sessions), took, TTL, follower.leadership.interval)
+        async with asyncio.timeout(120):  # a lost call fails here, with where it was stuck
+            return await _take_over(settings, sessions, follower, simulator, process, health_url)
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
         await simulator.close()
         await follower.stop()
+
+
+async def _take_over(settings, sessions, follower, simulator, process, health_url) -> Takeover:
+    """A leads and records a call, dies during the second; B takes over and records the third."""
+    await until_async(lambda: health(health_url), lambda body: body and body["ami_connected"], timeout=20)
+    await follower.start_ami()
+    assert not follower.ami_leader and not follower.ami_connected
+
+    before = await simulator.place_call(CallSpec(did=DID, caller_number=BEFORE))
+    await simulator.wait_call(before)
+    await stored(sessions, {BEFORE})  # recorded by A: B does not consume AMI
+
+    across = simulator.originate(staying(simulator.request_for(
+        CallSpec(did=DID, caller_number=ACROSS, agent_talk_seconds=ACROSS_TALK)))).linkedid
+    await until(lambda: simulator.calls[across].talking is not None, timeout=5)
+    process.send_signal(signal.SIGKILL)  # no release: the lease has to expire
+    await process.wait()
+    took = await until(lambda: follower.ami_leader and follower.ami_connected, timeout=2 * TTL + 1)
+
+    await simulator.wait_call(across)
+    after = await simulator.place_call(CallSpec(did=DID, caller_number=AFTER))
+    await simulator.wait_call(after)
+    await stored(sessions, {AFTER})
+    await asyncio.sleep(settings.cdr_linger_seconds + 0.5)  # any straggling card of the call across
+    assert follower.leadership is not None
+    return Takeover(await cards_by_caller(sessions), took, TTL, follower.leadership.interval)
 
 
 @pytest.mark.redis_server

@@ -1,5 +1,6 @@
 """An answered call over real AMI and FastAGI: the simulated Asterisk records
-it, and its recording ends ``ok`` on the card, stored, with its facts."""
+it, its recording ends ``ok`` on the card, stored, with its facts, and the
+backend's own transcription worker turns it into the call's dialogue."""
 
 import asyncio
 
@@ -23,7 +24,8 @@ SPEED = 20.0
 @pytest.mark.parametrize("split", [True, False], ids=["split", "mixed"])
 async def test_an_answered_calls_recording_ends_ok_on_the_card(settings, sessions, split):
     ami = AmiServer(username=settings.ami_username, secret="s3cret")
-    settings = against_simulator(settings).model_copy(update={"ami_secret": "s3cret", "ami_port": await ami.start()})
+    settings = against_simulator(settings).model_copy(
+        update={"ami_secret": "s3cret", "ami_port": await ami.start(), "transcription_workers_in_backend": 1})
     simulator: Simulator | None = None
     ready: list[dict] = []
 
@@ -44,8 +46,10 @@ async def test_an_answered_calls_recording_ends_ok_on_the_card(settings, session
             async with asyncio.timeout(15):
                 while not ready:
                     await asyncio.sleep(0.1)
-            async with sessions() as session:
-                card = await session.scalar(select(Call).options(selectinload(Call.recording)))
+            async with asyncio.timeout(120):  # the worker loads the model, then transcribes
+                while (card := await _card(sessions)).transcript is None or card.transcript.status != "done":
+                    assert card.transcript is None or card.transcript.status in ("queued", "running")
+                    await asyncio.sleep(0.2)
     finally:
         if simulator is not None:
             await simulator.close()
@@ -62,3 +66,11 @@ async def test_an_answered_calls_recording_ends_ok_on_the_card(settings, session
     [event] = ready
     assert (event["linkedid"], event["layout"]) == (linkedid, "split" if split else "mono")
     assert [track["role"] for track in event["tracks"]] == (["client", "manager"] if split else ["unknown"])
+    speakers = {line["speaker"] for line in card.transcript.lines}
+    assert speakers == ({"client", "manager"} if split else {"unknown"})
+    assert "квартир" in card.transcript.search_text  # call003: "Я хотел бы узнать про квартиры в вашем доме"
+
+
+async def _card(sessions) -> Call:
+    async with sessions() as session:
+        return await session.scalar(select(Call).options(selectinload(Call.recording), selectinload(Call.transcript)))

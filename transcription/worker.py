@@ -1,0 +1,64 @@
+"""Building the transcription side from the settings: the queue, the model,
+and the worker that ``callcenter worker`` (or the backend itself) runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from callcenter.clock import Clock
+from callcenter.config import Settings
+from jobs.queue import JobQueue
+from jobs.worker import Worker, consumer_name
+from recordings.store import LocalStore
+from transcription.engine import EngineOptions, Transcriber
+from transcription.model import resolve_model
+from transcription.service import TranscriptionService
+
+
+def engine_options(settings: Settings) -> EngineOptions:
+    return EngineOptions(
+        language=settings.transcription_language,
+        beam_size=settings.transcription_beam_size,
+        batch_size=settings.transcription_batch_size,
+        prompt=settings.transcription_prompt,
+        threads=settings.transcription_threads,
+    )
+
+
+def load_transcriber(settings: Settings) -> Transcriber:
+    """The configured model, loaded (the bundled one is joined first if need be)."""
+    path = resolve_model(settings.transcription_model, settings.transcription_model_cache_dir)
+    return Transcriber(path, engine_options(settings))
+
+
+def transcription_queue(redis: Redis, settings: Settings) -> JobQueue:
+    return JobQueue(
+        redis,
+        settings.transcription_stream,
+        max_attempts=settings.transcription_max_attempts,
+        claim_idle_seconds=settings.transcription_claim_idle_seconds,
+        retry_delay_seconds=settings.transcription_retry_seconds,
+    )
+
+
+def transcription_service(
+    settings: Settings, sessions: async_sessionmaker, redis: Redis, clock: Clock
+) -> TranscriptionService:
+    """The service over the configured queue and store; it loads the model on its first job only."""
+    return TranscriptionService(
+        sessions,
+        transcription_queue(redis, settings),
+        LocalStore(settings.effective_recordings_dir),
+        clock,
+        transcriber=lambda: load_transcriber(settings),
+    )
+
+
+def transcription_worker(
+    service: TranscriptionService, on_result: Callable[[str, float], None] | None = None, suffix: int = 0
+) -> Worker:
+    """A worker draining ``service``'s queue as ``hostname:pid:suffix``."""
+    return Worker(service.queue, service.handle, f"{consumer_name()}:{suffix}", on_result=on_result)
