@@ -18,6 +18,7 @@ from callcenter.app import Services
 from callcenter.metrics import metrics_response
 from crm.http import calls, clients, groups, leads, managers, notifications, tasks
 from live import http as live
+from qa import http as qa_http
 from routing import http as routing_http
 from transcription import http as transcription_http
 from webhooks import http as webhooks
@@ -27,7 +28,7 @@ SERVICES = web.AppKey("services", Services)
 API_RESOURCES = tuple(
     module.routes
     for module in (
-        auth, users, calls, transcription_http, clients, leads, tasks, notifications, managers, groups, routing_http,
+        auth, users, calls, transcription_http, qa_http, clients, leads, tasks, notifications, managers, groups, routing_http,
         webhooks, live,
     )
 )
@@ -43,9 +44,10 @@ async def metrics(request: web.Request) -> web.Response:
     """Prometheus metrics, for loopback peers or the configured bearer token."""
     services = request.app[SERVICES]
     try:
-        services.metrics.set_transcription_queue(await services.transcription.queue.stats())
+        services.metrics.transcription.set_queue(await services.transcription.queue.stats())
+        services.metrics.qa.set_queue(await services.qa.queue.stats())
     except RedisError:
-        log.warning("reading the transcription queue for /metrics failed", exc_info=True)
+        log.warning("reading the job queues for /metrics failed", exc_info=True)
     return metrics_response(request, services.metrics, services.settings.metrics_token)
 
 
@@ -64,7 +66,7 @@ def create_app(services: Services) -> web.Application:
         app,
         ApiContext(
             services.sessions, services.settings, services.bus, services.clock, services.redis,
-            services.click_to_call, services.webhooks, services.transcription,
+            services.click_to_call, services.webhooks, services.transcription, services.qa,
         ),
     )
     return app

@@ -21,6 +21,7 @@ from callcenter.bus import EventBus
 from callcenter.clock import Clock
 from callcenter.config import Settings
 from crm.click_to_call import ClickToCall
+from qa.service import QaService
 from transcription.service import TranscriptionService
 from webhooks.service import WebhookService
 
@@ -43,6 +44,7 @@ class ApiContext:
     click_to_call: ClickToCall
     webhooks: WebhookService
     transcription: TranscriptionService
+    qa: QaService
 
 
 CONTEXT = web.AppKey("api_context", ApiContext)

@@ -58,9 +58,15 @@ def document(endpoints: list[Endpoint], *, title: str, version: str, prefix: str
 
 def _path_parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
     return [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+        {"name": name, "in": "path", "required": True, "schema": _path_schema(endpoint, name)}
         for name in endpoint.path_params
     ]
+
+
+def _path_schema(endpoint: Endpoint, name: str) -> dict[str, Any]:
+    if name in endpoint.text_params:
+        return {"type": "string", "pattern": f"^{endpoint.text_params[name]}$"}
+    return {"type": "integer", "minimum": 0}
 
 
 def _query_parameters(model: type[BaseModel] | None, schemas: dict[str, Any]) -> list[dict[str, Any]]:

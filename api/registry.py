@@ -48,7 +48,7 @@ VALIDATION_CONTEXT = web.AppKey("validation_context", dict)
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # relative to the API's prefix; ``{name}`` parameters are ids
+    path: str  # relative to the API's prefix; ``{name}`` parameters are ids unless ``text_params`` names them
     handler: Handler
     tag: str
     roles: frozenset[str] | None  # None: public
@@ -58,6 +58,10 @@ class Endpoint:
     status: int = 200
     produces: str = "application/json"
     errors: tuple[int, ...] = ()  # statuses the handler itself may answer, e.g. 409
+    text_params: dict[str, str] = field(default_factory=dict)  # a non-id path parameter → its regex
+
+    def pattern(self, name: str) -> str:
+        return self.text_params.get(name, ID_PATTERN)
 
     @property
     def path_params(self) -> list[str]:
@@ -101,7 +105,7 @@ class Routes:
 
 def mount(app: web.Application, endpoints: Iterable[Endpoint]) -> None:
     for endpoint in endpoints:
-        path = PATH_PARAM.sub(lambda match: f"{{{match[1]}:{ID_PATTERN}}}", endpoint.path)
+        path = PATH_PARAM.sub(lambda match: f"{{{match[1]}:{endpoint.pattern(match[1])}}}", endpoint.path)
         app.router.add_route(endpoint.method, path, _adapter(endpoint))
 
 
@@ -113,7 +117,10 @@ def _adapter(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.Stream
             if principal.role not in endpoint.roles:
                 raise Forbidden("your role may not do this")
             arguments["principal"] = principal
-        arguments.update({name: int(request.match_info[name]) for name in endpoint.path_params})
+        arguments.update({
+            name: request.match_info[name] if name in endpoint.text_params else int(request.match_info[name])
+            for name in endpoint.path_params
+        })
         context = request.app[VALIDATION_CONTEXT]
         if endpoint.query is not None:
             arguments["query"] = parse_query(request, endpoint.query, context)

@@ -40,6 +40,8 @@ from routing.presence import Presence
 from routing.service import RoutingService, fallback_reason
 from storage.cache import create_redis
 from storage.db import create_engine, migrate, session_factory
+from qa.service import QaService
+from qa.worker import qa_service, qa_worker
 from transcription.service import TranscriptionService
 from transcription.worker import transcription_service, transcription_worker
 from webhooks.delivery import DeliveryPolicy, DeliveryWorker
@@ -71,6 +73,7 @@ class Services:
     recordings: RecordingService
     recording_store: LocalStore
     transcription: TranscriptionService
+    qa: QaService
     clock: Clock
     agi_port: int = 0
     leadership: Leadership | None = None
@@ -101,7 +104,8 @@ class Services:
         recording_store = LocalStore(settings.effective_recordings_dir)
         recordings = RecordingService(sessions, recording_store, bus, clock, PickupPolicy.from_settings(settings))
         recordings.subscribe(bus)  # only queues the call: the pickup runs in its own task
-        transcription = transcription_service(settings, sessions, redis, clock)
+        qa = qa_service(settings, sessions, redis, clock)
+        transcription = transcription_service(settings, sessions, redis, clock, on_done=qa.enqueue)
         transcription.subscribe(bus)  # queues a job per recording; workers do the rest
         leads = LeadService(sessions, clock, bus)
         leads.subscribe(bus)
@@ -153,7 +157,7 @@ class Services:
             call_cards=call_cards, leads=leads, callback_tasks=callback_tasks, presence=presence, routing=routing,
             connector=connector, agi=agi, click_to_call=click_to_call, metrics=metrics,
             webhooks=WebhookService(sessions, clock), webhook_worker=webhook_worker, recordings=recordings,
-            recording_store=recording_store, transcription=transcription, clock=clock,
+            recording_store=recording_store, transcription=transcription, qa=qa, clock=clock,
         )
 
     @property
@@ -170,10 +174,13 @@ class Services:
         self.start_transcription_workers()
 
     def start_transcription_workers(self) -> None:
-        """The backend's own transcription workers (``transcription_workers_in_backend``), leader or not."""
+        """The backend's own transcription and scoring workers (``*_workers_in_backend``), leader or not."""
         for number in range(self.settings.transcription_workers_in_backend):
-            worker = transcription_worker(self.transcription, self.metrics.observe_transcription_job, suffix=number)
+            worker = transcription_worker(self.transcription, self.metrics.transcription.observe, suffix=number)
             self._workers.append(asyncio.create_task(worker.run_forever(), name=f"transcription-worker-{number}"))
+        for number in range(self.settings.qa_workers_in_backend):
+            worker = qa_worker(self.qa, self.metrics.qa.observe, suffix=number)
+            self._workers.append(asyncio.create_task(worker.run_forever(), name=f"qa-worker-{number}"))
 
     async def start_agi(self) -> None:
         """Load the routing directory, start keeping the owner index (built in

@@ -243,16 +243,18 @@ def recordings_compress(ctx: click.Context) -> None:
 
 @main.command()
 @click.option("--count", type=click.IntRange(1), default=1, show_default=True,
-              help="Workers in this process, each with its own model (one per two CPU cores is about right).")
+              help="Transcription workers in this process, each with its own model (one per two CPU cores is about right).")
+@click.option("--scorers", type=click.IntRange(0), default=1, show_default=True,
+              help="Scoring workers in this process (one scores hundreds of calls a second).")
 @click.pass_context
-def worker(ctx: click.Context, count: int) -> None:
-    """Transcribe recordings from the job queue until interrupted (run as many as you like, on any machine)."""
+def worker(ctx: click.Context, count: int, scorers: int) -> None:
+    """Transcribe and score recordings from the job queues until interrupted (run as many as you like, anywhere)."""
     from transcription.runner import run_workers
 
     settings = _settings(ctx)
     if not settings.redis_url:
         raise click.UsageError("set REDIS_URL: a separate worker needs the backend's Redis (the in-process one is private)")
-    asyncio.run(run_workers(settings, count))
+    asyncio.run(run_workers(settings, count, scorers))
 
 
 @main.command()
@@ -269,3 +271,51 @@ def transcribe(ctx: click.Context, files: tuple[Path, ...], as_json: bool, clien
     channel = settings.recordings_stereo_client_channel if client_channel is None else client_channel
     if not transcribe_files(settings, list(files), as_json=as_json, client_channel=channel):
         ctx.exit(1)
+
+
+@main.group()
+def qa() -> None:
+    """Sales scripts and call scores."""
+
+
+@qa.command("score")
+@click.option("--script", "script_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The script (YAML) to score with.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--client-channel", type=click.IntRange(0, 1), default=None,
+              help="In stereo recordings, the client's channel (default: CALLCENTER_RECORDINGS_STEREO_CLIENT_CHANNEL).")
+@click.pass_context
+def qa_score(ctx: click.Context, script_path: Path, files: tuple[Path, ...], client_channel: int | None) -> None:
+    """Score recordings or transcripts (JSON) with a script and print each result as JSON."""
+    from qa.adhoc import score_files
+    from qa.script import ScriptError, load_script
+    from transcription.worker import load_transcriber
+
+    settings = _settings(ctx)
+    try:
+        script = load_script(script_path)
+    except ScriptError as error:
+        raise click.UsageError(f"{script_path}: {error}") from error
+    channel = settings.recordings_stereo_client_channel if client_channel is None else client_channel
+    if not score_files(script, list(files), lambda: load_transcriber(settings), channel):
+        ctx.exit(1)
+
+
+@qa.command("add-script")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def qa_add_script(ctx: click.Context, file: Path) -> None:
+    """Store a script (YAML) as the next version of its name, and make it the active one."""
+    from qa.library import ScriptLibrary
+    from qa.script import ScriptError
+    from storage.db import migrate, session_factory
+
+    async def run(engine) -> None:
+        await migrate(engine)
+        try:
+            row = await ScriptLibrary(session_factory(engine)).save(file.read_text(encoding="utf-8"))
+        except ScriptError as error:
+            raise click.UsageError(f"{file}: {error}") from error
+        click.echo(f"{row.name} version {row.version} is active (id {row.id})")
+
+    asyncio.run(_with_engine(_settings(ctx), run))

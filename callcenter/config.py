@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     )
     transcription_retry_seconds: float = Field(default=30.0, ge=0, description="A failed job is retried after this.")
 
+    qa_stream: str = Field(default="jobs:qa", description="The Redis stream of scoring jobs (same rules as transcription's).")
+    qa_workers_in_backend: int = Field(
+        default=1, ge=0, description="Scoring workers the backend runs itself; 0 with `callcenter worker`s."
+    )
+
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     session_hours: float = Field(default=12.0, gt=0, description="How long a login (token or cookie) stays valid.")

@@ -34,7 +34,32 @@ WEBHOOK_RESULTS = ("delivered", "retry", "failed")
 ROUTING_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 # a call's transcription takes seconds to minutes
 TRANSCRIPTION_BUCKETS = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+# scoring a transcript takes milliseconds, the database round trips included
+QA_BUCKETS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 JOB_OUTCOMES = ("done", "retry", "dead")
+
+
+class JobMetrics:
+    """``<kind>_jobs{outcome}``, ``<kind>_job_seconds`` and ``<kind>_queue_jobs{state}`` for one job queue."""
+
+    def __init__(self, kind: str, buckets: tuple[float, ...], metric: dict) -> None:
+        self.jobs = Counter(f"{kind}_jobs", f"{kind} jobs this process's workers finished, by outcome.",
+                            ["outcome"], **metric)
+        self.seconds = Histogram(f"{kind}_job_seconds", f"Time a worker spent on one {kind} job.", buckets=buckets,
+                                 **metric)
+        self.queue = Gauge(f"{kind}_queue_jobs", f"{kind} jobs by state: waiting, running, dead (read at scrape).",
+                           ["state"], **metric)
+        for outcome in JOB_OUTCOMES:
+            self.jobs.labels(outcome)
+
+    def observe(self, outcome: str, seconds: float) -> None:
+        """A worker's ``on_result``."""
+        self.jobs.labels(outcome).inc()
+        self.seconds.observe(seconds)
+
+    def set_queue(self, stats: QueueStats) -> None:
+        for state in ("waiting", "running", "dead"):
+            self.queue.labels(state).set(getattr(stats, state))
 
 
 class Metrics:
@@ -66,20 +91,10 @@ class Metrics:
         self.routing_decision_seconds = Histogram(
             "routing_decision_seconds", "Time to answer a route question.", buckets=ROUTING_BUCKETS, **metric
         )
-        self.transcription_jobs = Counter(
-            "transcription_jobs", "Transcription jobs this process's workers finished, by outcome.", ["outcome"], **metric
-        )
-        self.transcription_job_seconds = Histogram(
-            "transcription_job_seconds", "Time a worker spent on one job.", buckets=TRANSCRIPTION_BUCKETS, **metric
-        )
-        self.transcription_queue = Gauge(
-            "transcription_queue_jobs", "Transcription jobs by state: waiting, running, dead (read at scrape).",
-            ["state"], **metric
-        )
+        self.transcription = JobMetrics("transcription", TRANSCRIPTION_BUCKETS, metric)
+        self.qa = JobMetrics("qa", QA_BUCKETS, metric)
         for event in TASK_EVENTS:
             self.callback_tasks.labels(_task_change(event))
-        for outcome in JOB_OUTCOMES:
-            self.transcription_jobs.labels(outcome)
         for result in WEBHOOK_RESULTS:
             self.webhook_deliveries.labels(result)
 
@@ -108,14 +123,6 @@ class Metrics:
 
     def observe_webhook_delivery(self, result: str) -> None:
         self.webhook_deliveries.labels(result).inc()
-
-    def observe_transcription_job(self, outcome: str, seconds: float) -> None:
-        self.transcription_jobs.labels(outcome).inc()
-        self.transcription_job_seconds.observe(seconds)
-
-    def set_transcription_queue(self, stats: QueueStats) -> None:
-        for state in ("waiting", "running", "dead"):
-            self.transcription_queue.labels(state).set(getattr(stats, state))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -14,7 +14,7 @@ from accounts.access import Scope
 from api.errors import NotFound
 from api.pagination import PageRequest, SortField, Sorting
 from crm.visibility import visible_calls
-from storage.models import Call, CallLeg, Client, Manager, Recording, Transcript
+from storage.models import Call, CallLeg, CallScore, Client, Manager, Recording, Transcript
 from transcription.normalize import terms
 
 CALL_SORTS = Sorting(
@@ -83,7 +83,7 @@ class CallQueries:
         query = (
             select(Call)
             .where(visible_calls(scope), *filters.conditions())
-            .options(selectinload(Call.recording), selectinload(Call.transcript))
+            .options(selectinload(Call.recording), selectinload(Call.transcript), selectinload(Call.scores))
         )
         async with self._sessions() as session:
             return await CALL_SORTS.fetch(session, query, page)
@@ -93,7 +93,8 @@ class CallQueries:
             call = await session.scalar(
                 select(Call)
                 .where(Call.id == call_id, visible_calls(scope))
-                .options(selectinload(Call.legs), selectinload(Call.recording), selectinload(Call.transcript))
+                .options(selectinload(Call.legs), selectinload(Call.recording), selectinload(Call.transcript),
+                         selectinload(Call.scores).selectinload(CallScore.script))
             )
             if call is None:
                 raise NotFound("no such call")

@@ -15,9 +15,13 @@ from accounts.access import Scope
 from api.errors import Conflict, NotFound
 from api.pagination import PageRequest, SortField, Sorting
 from api.validation import UNSET
+from callcenter.clock import Clock, SystemClock
 from crm.staff import require_manager
 from crm.visibility import visible_leads
-from storage.models import Lead
+from storage.models import Lead, LeadFact
+
+FACT_BY_CONVERSATION = "conversation"  # LeadFact.set_by: taken from a call (qa.lead_card)
+FACT_BY_MANAGER = "manager"  # typed by hand; the conversation never overwrites it
 
 LEAD_SORTS = Sorting(id_column=Lead.id, fields={"created_at": SortField(Lead.created_at, datetime)}, default="-created_at")
 
@@ -40,8 +44,9 @@ class LeadFilters:
 
 
 class LeadQueries:
-    def __init__(self, sessions: async_sessionmaker) -> None:
+    def __init__(self, sessions: async_sessionmaker, clock: Clock | None = None) -> None:
         self._sessions = sessions
+        self._clock = clock or SystemClock()
 
     async def page(self, scope: Scope, filters: LeadFilters, page: PageRequest) -> tuple[list[Lead], str | None]:
         async with self._sessions() as session:
@@ -65,6 +70,20 @@ class LeadQueries:
             except IntegrityError:
                 raise Conflict("the number already has an open lead") from None
             return lead
+
+
+    async def set_fact(self, scope: Scope, lead_id: int, field: str, value: str, user_id: int | None) -> Lead:
+        """A manager's entry on the lead's card: it replaces what the conversation gave, and stays."""
+        async with self._sessions() as session, session.begin():
+            await _lead(session, scope, lead_id)
+            fact = await session.scalar(select(LeadFact).where(LeadFact.lead_id == lead_id, LeadFact.field == field))
+            if fact is None:
+                fact = LeadFact(lead_id=lead_id, field=field)
+                session.add(fact)
+            fact.value, fact.set_by, fact.user_id = value, FACT_BY_MANAGER, user_id
+            fact.quote, fact.second, fact.call_id, fact.updated_at = "", None, None, self._clock.now()
+        async with self._sessions() as session:
+            return await _lead(session, scope, lead_id)
 
 
 async def _lead(session: AsyncSession, scope: Scope, lead_id: int) -> Lead:

@@ -123,6 +123,9 @@ class Call(Base):
     )
     recording: Mapped[Recording | None] = relationship(back_populates="call", cascade="all, delete-orphan")
     transcript: Mapped[Transcript | None] = relationship(back_populates="call", cascade="all, delete-orphan")
+    scores: Mapped[list[CallScore]] = relationship(
+        back_populates="call", cascade="all, delete-orphan", order_by="CallScore.created_at"
+    )
 
 
 class CallLeg(Base):
@@ -190,6 +193,64 @@ class Transcript(Base):
     call: Mapped[Call] = relationship(back_populates="transcript")
 
 
+class QaScript(Base):
+    """One version of a sales script (qa.script): the YAML as written, and whom it applies to.
+    Saving a script under a name it already has adds the next version; only active ones score calls."""
+
+    __tablename__ = "qa_scripts"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(Text)  # the YAML
+    direction: Mapped[str] = mapped_column(String(16))  # inbound, outbound, any
+    dids: Mapped[list] = mapped_column(JSON)
+    groups: Mapped[list] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class CallScore(Base):
+    """A call scored by one script version (qa.scoring): re-scoring with another version adds a row, so the
+    history says which version gave which score; the same version scores a call once."""
+
+    __tablename__ = "call_scores"
+    __table_args__ = (UniqueConstraint("call_id", "script_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    script_id: Mapped[int] = mapped_column(ForeignKey("qa_scripts.id", ondelete="CASCADE"))
+    total: Mapped[float] = mapped_column(Float)
+    passed: Mapped[bool]
+    items: Mapped[list] = mapped_column(JSON)  # qa.scoring.ItemResult rows with their evidence
+    created_at: Mapped[datetime]
+    call: Mapped[Call] = relationship(back_populates="scores")
+    script: Mapped[QaScript] = relationship()
+
+
+class LeadFact(Base):
+    """What a lead's card says about them beyond the phone: their name, how they heard of us, what they
+    want. Filled from the conversation (qa.lead_card) with the quote as evidence, or typed by a manager;
+    a manager's entry is never overwritten by the conversation."""
+
+    __tablename__ = "lead_facts"
+    __table_args__ = (UniqueConstraint("lead_id", "field"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(200))
+    set_by: Mapped[str] = mapped_column(String(16))  # conversation, manager
+    quote: Mapped[str] = mapped_column(Text, default="")
+    second: Mapped[float | None] = mapped_column(Float)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime]
+
+
 _STATUS_OPEN = text("status = 'open'")
 
 
@@ -210,6 +271,8 @@ class Lead(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open, converted, closed
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # the card's name, source, interests (LeadFact): few rows, always wanted with the lead
+    facts: Mapped[list[LeadFact]] = relationship(lazy="selectin", order_by="LeadFact.field", viewonly=True)
 
 
 class CallbackTask(Base):

@@ -17,6 +17,8 @@ from storage.cache import create_redis
 from storage.db import create_engine, migrate, session_factory
 from tests.support.shared import CORPUS
 
+pytest_plugins = ["tests.support.corpus"]
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
@@ -109,5 +111,6 @@ def settings(database_url, engine, tmp_path) -> Settings:
         routing_deadline_seconds=2.5,
         simulator_audio_dir=CORPUS,
         cdr_linger_seconds=1.0,
-        transcription_workers_in_backend=0,  # the transcription tests run their own
+        transcription_workers_in_backend=0,  # the transcription and scoring tests run their own
+        qa_workers_in_backend=0,
     )

@@ -18,6 +18,8 @@ from transcription.service import Status, TrackRef
 
 routes = Routes("transcription")
 
+STREAM_ID = r"\d{1,20}-\d{1,10}"  # a Redis stream entry id
+
 
 class TranscriptLine(BaseModel):
     speaker: str = Field(description="client, manager, or unknown (a mixed mono recording).")
@@ -108,7 +110,8 @@ async def queue_state(request: web.Request, principal: Principal) -> QueueState:
     )
 
 
-@routes.post("/transcription/dead-letters/{dead_id}/retry", roles=CONFIGURE, response=Queued, status=202)
+@routes.post("/transcription/dead-letters/{dead_id}/retry", roles=CONFIGURE, response=Queued, status=202,
+             text_params={"dead_id": STREAM_ID})
 async def retry_dead_letter(request: web.Request, principal: Principal, dead_id: str) -> Queued:
     """Queue a dead job again, as a fresh job."""
     if await context(request).transcription.queue.retry_dead(dead_id) is None:

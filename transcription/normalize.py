@@ -73,6 +73,7 @@ _DECIMAL = re.compile(r"\d+[.,]\d+")
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
 _LEADING_ONE = re.compile(r"^(?:один|одна) (?=тысяч|миллион|миллиард)")
 _COMBINING = re.compile(r"[\u0300-\u036f]")
+_DIGIT = re.compile(r"\d")
 
 _ORDINAL_FORMS = {  # suffix → (case, gender) for num2words
     **dict.fromkeys(("й", "ый", "ий", "ой"), ("n", "m")),
@@ -89,12 +90,15 @@ _GENDER_FOLD = {"одна": "один", "одно": "один", "одну": "о�
 def normalize(text: str) -> str:
     """``text`` in the normal form described in the module docstring."""
     text = _COMBINING.sub("", unicodedata.normalize("NFC", text)).lower().replace("ё", "е")
-    text = _GENITIVE.sub(_genitive, text)
-    text = _ORDINAL.sub(_ordinal, text)
-    text = _DIGIT_COMPOUND.sub(lambda m: PREFIXES[int(m[1])], text)
+    has_digits = _DIGIT.search(text) is not None  # most lines have none: skip the number rules
+    if has_digits:
+        text = _GENITIVE.sub(_genitive, text)
+        text = _ORDINAL.sub(_ordinal, text)
+        text = _DIGIT_COMPOUND.sub(lambda m: PREFIXES[int(m[1])], text)
     text = _WORD_COMPOUND.sub(r"\1", text)
-    text = _DIGIT_LETTER.sub(" ", text)
-    text = _NUMBER.sub(_number, text)
+    if has_digits:
+        text = _DIGIT_LETTER.sub(" ", text)
+        text = _NUMBER.sub(_number, text)
     words = _PUNCTUATION.sub(" ", text).replace("ё", "е").split()
     return " ".join(_GENDER_FOLD.get(word, word) for word in words)
 

@@ -1,4 +1,4 @@
-"""``callcenter worker``: transcription workers in their own process, until interrupted."""
+"""``callcenter worker``: transcription and scoring workers in their own process, until interrupted."""
 
 from __future__ import annotations
 
@@ -10,22 +10,28 @@ from callcenter.clock import SystemClock
 from callcenter.config import Settings
 from storage.cache import create_redis
 from storage.db import create_engine, migrate, session_factory
+from qa.worker import qa_service, qa_worker
 from transcription.worker import transcription_service, transcription_worker
 
 log = logging.getLogger(__name__)
 
 
-async def run_workers(settings: Settings, count: int = 1) -> None:
-    """``count`` workers, each with its own model, on the configured database, Redis and recordings."""
+async def run_workers(settings: Settings, count: int = 1, scorers: int = 1) -> None:
+    """``count`` transcription workers, each with its own model, and ``scorers`` scoring workers, on the
+    configured database, Redis and recordings."""
     engine = create_engine(settings.effective_database_url)
     await migrate(engine)
     redis = create_redis(settings.redis_url)
     sessions = session_factory(engine)
+    qa = qa_service(settings, sessions, redis, SystemClock())
     workers = [
-        transcription_worker(transcription_service(settings, sessions, redis, SystemClock()), suffix=number)
+        transcription_worker(transcription_service(settings, sessions, redis, SystemClock(), on_done=qa.enqueue),
+                             suffix=number)
         for number in range(count)
     ]
-    log.info("%d transcription worker(s) on %s", count, settings.transcription_stream)
+    workers += [qa_worker(qa, suffix=number) for number in range(scorers)]
+    log.info("%d transcription worker(s) on %s, %d scoring worker(s) on %s",
+             count, settings.transcription_stream, scorers, settings.qa_stream)
     try:
         await asyncio.gather(*(worker.run_forever() for worker in workers))
     finally:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -73,14 +73,17 @@ class TranscriptionService:
         store: RecordingStore,
         clock: Clock,
         transcriber: Callable[[], Transcriber] | None = None,
+        on_done: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
-        """``transcriber`` loads the model, on a worker's first job (the backend itself never needs it)."""
+        """``transcriber`` loads the model, on a worker's first job (the backend itself never needs it);
+        ``on_done(call_id)`` runs after a transcript is committed (it queues the scoring)."""
         self._sessions = sessions
         self.queue = queue
         self._store = store
         self._clock = clock
         self._load_transcriber = transcriber
         self._transcriber: Transcriber | None = None
+        self._on_done = on_done
         self._throughput = Throughput(queue.redis, f"{queue.name}:done")
 
     def subscribe(self, bus: EventBus) -> None:
@@ -112,7 +115,10 @@ class TranscriptionService:
         """A worker's job: transcribe the call and commit its transcript (the queue acknowledges afterwards)."""
         call_id = int(job.payload["call_id"])
         tracks = [TrackRef.from_payload(track) for track in job.payload["tracks"]]
-        if not await self._start(call_id, job.attempts):
+        status = await self._start(call_id, job.attempts)
+        if status == Status.DONE:  # a job taken over from a worker that died after committing
+            await self._done(call_id)
+        if status != Status.RUNNING:
             return
         started = time.perf_counter()
         try:
@@ -139,21 +145,28 @@ class TranscriptionService:
             processing_seconds=processing_seconds,
         )
         await self._throughput.record(self._clock.now(), audio_seconds, processing_seconds)
+        await self._done(call_id)
+
+    async def _done(self, call_id: int) -> None:
+        if self._on_done is not None:
+            await self._on_done(call_id)
 
     async def throughput(self) -> Done:
         """What the workers finished in the last hour."""
         return await self._throughput.last_hour(self._clock.now())
 
-    async def _start(self, call_id: int, attempts: int) -> bool:
-        """Mark the transcript running; False when there is nothing to do (done already, or the call is gone)."""
+    async def _start(self, call_id: int, attempts: int) -> Status | None:
+        """Mark the transcript running (and say RUNNING); else DONE if it is done already, None if the call is gone."""
         async with self._sessions() as session, session.begin():
             transcript = await session.scalar(select(Transcript).where(Transcript.call_id == call_id))
-            if transcript is None or transcript.status == Status.DONE:
-                return False
+            if transcript is None:
+                return None
+            if transcript.status == Status.DONE:
+                return Status.DONE
             transcript.status = Status.RUNNING
             transcript.attempts = attempts
             transcript.started_at = self._clock.now()
-            return True
+            return Status.RUNNING
 
     async def _finish(self, call_id: int, **facts: object) -> None:
         async with self._sessions() as session, session.begin():

@@ -3,7 +3,7 @@ and the worker that ``callcenter worker`` (or the backend itself) runs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -34,10 +34,11 @@ def load_transcriber(settings: Settings) -> Transcriber:
     return Transcriber(path, engine_options(settings))
 
 
-def transcription_queue(redis: Redis, settings: Settings) -> JobQueue:
+def job_queue(redis: Redis, settings: Settings, stream: str) -> JobQueue:
+    """A job queue on ``stream`` with the configured attempts, take-over and retry delay (scoring shares them)."""
     return JobQueue(
         redis,
-        settings.transcription_stream,
+        stream,
         max_attempts=settings.transcription_max_attempts,
         claim_idle_seconds=settings.transcription_claim_idle_seconds,
         retry_delay_seconds=settings.transcription_retry_seconds,
@@ -45,15 +46,21 @@ def transcription_queue(redis: Redis, settings: Settings) -> JobQueue:
 
 
 def transcription_service(
-    settings: Settings, sessions: async_sessionmaker, redis: Redis, clock: Clock
+    settings: Settings,
+    sessions: async_sessionmaker,
+    redis: Redis,
+    clock: Clock,
+    on_done: Callable[[int], Awaitable[None]] | None = None,
 ) -> TranscriptionService:
-    """The service over the configured queue and store; it loads the model on its first job only."""
+    """The service over the configured queue and store; it loads the model on its first job only.
+    ``on_done(call_id)`` follows each committed transcript (the scoring's ``enqueue``)."""
     return TranscriptionService(
         sessions,
-        transcription_queue(redis, settings),
+        job_queue(redis, settings, settings.transcription_stream),
         LocalStore(settings.effective_recordings_dir),
         clock,
         transcriber=lambda: load_transcriber(settings),
+        on_done=on_done,
     )
 
 

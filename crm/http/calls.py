@@ -17,6 +17,7 @@ from crm.leads import utc
 from pbx.tracker.model import Direction, Disposition, LegResult
 from recordings.files import local_recording
 from storage.models import Call, CallLeg, Manager
+from qa.http import ScoreInfo, latest_score, score_info
 from transcription.http import TranscriptInfo, transcript_info
 
 routes = Routes("calls")
@@ -58,6 +59,8 @@ class CallSummary(CallBase):
     answered_by_extension: str | None
     recording_status: str | None
     transcript_status: str | None
+    score: float | None = Field(description="The latest score's total, 0-100.")
+    score_passed: bool | None
 
 
 class Party(BaseModel):
@@ -114,7 +117,7 @@ class CallCard(CallBase):
     legs: list[Leg] = Field(description="The routing path, in order.")
     recording: RecordingInfo | None
     transcript: TranscriptInfo | None
-    score: None = None
+    score: ScoreInfo | None = Field(description="The latest score against the sales script (history: /calls/{id}/scores).")
 
 
 def _base(call: Call) -> dict[str, object]:
@@ -143,6 +146,8 @@ def _summary(call: Call) -> CallSummary:
         answered_by_extension=call.answered_by_extension,
         recording_status=call.recording.status if call.recording else None,
         transcript_status=call.transcript.status if call.transcript else None,
+        score=latest.total if (latest := latest_score(call.scores)) else None,
+        score_passed=latest.passed if latest else None,
     )
 
 
@@ -190,6 +195,7 @@ def _card(data: CallCardData) -> CallCard:
             layout=recording.layout,
         ),
         transcript=transcript_info(call.transcript),
+        score=score_info(latest_score(call.scores)),
     )
 
 
@@ -216,7 +222,7 @@ async def list_calls(request: web.Request, principal: Principal, query: CallQuer
 
 @routes.get("/calls/{call_id}", roles=CALL_DATA, response=CallCard)
 async def get_call(request: web.Request, principal: Principal, call_id: int) -> CallCard:
-    """The call card: parties, times, routing path, recording, transcript."""
+    """The call card: parties, times, routing path, recording, transcript, score."""
     return _card(await _calls(request).card(data_scope(principal), call_id))
 
 

@@ -21,7 +21,21 @@ from crm.leads import LEAD_CLOSED, LEAD_CONVERTED, LEAD_OPEN
 
 routes = Routes("leads")
 
+FACT_FIELD = r"[a-z][a-z0-9_]{0,39}"  # name, source, or an interest the script names
+
 LeadStatus = Literal[LEAD_OPEN, LEAD_CONVERTED, LEAD_CLOSED]  # type: ignore[valid-type]
+
+
+class LeadFactOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    field: str = Field(description="name, source, or an interest the script names (e.g. rooms).")
+    value: str
+    set_by: Literal["conversation", "manager"] = Field(description="Heard in a call, or typed by a manager (kept).")
+    quote: str = Field(description="The client's words it was taken from.")
+    second: float | None = Field(description="Where in that call's recording.")
+    call_id: int | None
+    updated_at: Timestamp
 
 
 class LeadOut(BaseModel):
@@ -34,6 +48,7 @@ class LeadOut(BaseModel):
     owner_id: int | None
     status: LeadStatus
     created_at: Timestamp
+    facts: list[LeadFactOut] = Field(description="The lead card: what the calls and the managers filled in.")
 
 
 class LeadQuery(PageQuery):
@@ -50,13 +65,18 @@ class LeadUpdate(Patch):
     owner_id: int | None = Field(default=None, description="Only the head of sales gives leads to other managers.")
 
 
+class LeadFactUpdate(Schema):
+    value: str = Field(min_length=1, max_length=200)
+
+
 class LeadConversion(Schema):
     name: Name
     responsible_manager_id: int | None = Field(default=None, description="A manager's own clients default to them.")
 
 
 def _leads(request: web.Request) -> LeadQueries:
-    return LeadQueries(context(request).sessions)
+    ctx = context(request)
+    return LeadQueries(ctx.sessions, ctx.clock)
 
 
 @routes.get("/leads", roles=CALL_DATA, query=LeadQuery, response=Page[LeadOut])
@@ -80,6 +100,16 @@ async def update_lead(request: web.Request, principal: Principal, lead_id: int, 
     if owner_id is not UNSET and not may(principal, ASSIGN):
         raise Forbidden("only the head of sales gives leads to other managers")
     lead = await _leads(request).update(data_scope(principal), lead_id, status=body.status, owner_id=owner_id)
+    return LeadOut.model_validate(lead)
+
+
+@routes.put("/leads/{lead_id}/facts/{field}", roles=CALL_DATA, body=LeadFactUpdate, response=LeadOut,
+            text_params={"field": FACT_FIELD})
+async def set_lead_fact(
+    request: web.Request, principal: Principal, lead_id: int, field: str, body: LeadFactUpdate
+) -> LeadOut:
+    """Correct the lead card (name, source, an interest): a manager's entry is never overwritten by a call."""
+    lead = await _leads(request).set_fact(data_scope(principal), lead_id, field, body.value, principal.user_id)
     return LeadOut.model_validate(lead)
 
 

@@ -22,6 +22,7 @@ from server import mount_api
 from storage.cache import create_redis
 from jobs.queue import JobQueue
 from recordings.store import LocalStore
+from qa.service import QaService
 from transcription.service import TranscriptionService
 from webhooks.service import WebhookService
 from storage.models import Call, CallbackTask, CallLeg, Client, ClientPhone, Lead, Manager, Recording
@@ -136,8 +137,9 @@ async def api(sessions, settings, clock, department, api_redis) -> Api:
     transcription = TranscriptionService(
         sessions, JobQueue(api_redis, settings.transcription_stream), LocalStore(settings.effective_recordings_dir), clock
     )
+    qa = QaService(sessions, JobQueue(api_redis, settings.qa_stream), clock)
     context = ApiContext(
-        sessions, settings, bus, clock, api_redis, click_to_call, WebhookService(sessions, clock), transcription
+        sessions, settings, bus, clock, api_redis, click_to_call, WebhookService(sessions, clock), transcription, qa
     )
     mount_api(app, context)
     client = TestClient(TestServer(app))

@@ -1,4 +1,5 @@
-"""The real model, loaded once per test run, and the corpus transcribed by it once."""
+"""The real model, loaded once per test run, and the corpus transcribed by it once (for the
+transcription and the scoring tests: a plugin of tests/conftest.py)."""
 
 import json
 from dataclasses import dataclass

@@ -1,0 +1,186 @@
+"""Scripts and scores over HTTP: the score part of the call card, a call's score
+history, re-scoring a call or a period, and the department's scripts."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from accounts.access import ASSIGN, CALL_DATA, CONFIGURE, Principal, data_scope
+from api.app import context
+from api.errors import BadRequest, NotFound
+from api.registry import Routes
+from api.validation import Schema, Timestamp
+from crm.call_queries import CallQueries
+from qa.library import ScriptLibrary
+from qa.script import ScriptError
+from storage.models import CallScore, QaScript
+
+routes = Routes("qa")
+
+SCRIPT_NAME = r"[\w.-]{1,80}"
+MAX_SCRIPT_BYTES = 256 * 1024
+
+
+class EvidenceOut(BaseModel):
+    speaker: str
+    quote: str = Field(description="The line(s) as recognised.")
+    start: float = Field(description="The second of the recording it was heard at (or the metric refers to).")
+    example: str = Field(description="The script's example phrase it matched.")
+    similarity: float | None = Field(description="Share of the example's words heard.")
+
+
+class ItemOut(BaseModel):
+    id: str
+    title: str
+    kind: str = Field(description="phrase, stop_words or metric.")
+    weight: float
+    critical: bool
+    met: bool | None = Field(description="null: not required in this call (its trigger never came).")
+    found: bool = Field(description="The phrase or stop words were heard; the metric could be measured.")
+    reason: str
+    evidence: EvidenceOut | None
+    value: float | None = Field(description="A metric's value.")
+
+
+class ScoreInfo(BaseModel):
+    script_id: int
+    script: str
+    script_version: int
+    total: float = Field(description="0-100: the weight of the items met over that of the items that applied.")
+    passed: bool = Field(description="The total reached the script's pass score and no critical item failed.")
+    scored_at: Timestamp
+    items: list[ItemOut]
+
+
+def score_info(score: CallScore | None) -> ScoreInfo | None:
+    if score is None:
+        return None
+    return ScoreInfo(
+        script_id=score.script_id,
+        script=score.script.name,
+        script_version=score.script.version,
+        total=score.total,
+        passed=score.passed,
+        scored_at=score.created_at,
+        items=[ItemOut(**item) for item in score.items],
+    )
+
+
+def latest_score(scores: list[CallScore]) -> CallScore | None:
+    return max(scores, key=lambda score: (score.created_at, score.id), default=None)
+
+
+class Scores(BaseModel):
+    items: list[ScoreInfo] = Field(description="Every script version's score of the call, newest first.")
+
+
+@routes.get("/calls/{call_id}/scores", roles=CALL_DATA, response=Scores)
+async def call_scores(request: web.Request, principal: Principal, call_id: int) -> Scores:
+    """The call's score history: which script version gave which score."""
+    card = await CallQueries(context(request).sessions).card(data_scope(principal), call_id)
+    newest_first = sorted(card.call.scores, key=lambda score: (score.created_at, score.id), reverse=True)
+    return Scores(items=[score_info(score) for score in newest_first])
+
+
+class Rescore(Schema):
+    script_id: int | None = Field(default=None, description="A script version; default: the active one fitting each call.")
+
+
+class RescorePeriod(Rescore):
+    since: Timestamp = Field(description="Calls started at or after this...")
+    until: Timestamp = Field(description="...and before this.")
+
+
+class Queued(BaseModel):
+    queued: int = Field(description="Calls queued for scoring.")
+
+
+@routes.post("/calls/{call_id}/score", roles=ASSIGN, body=Rescore, response=Queued, status=202)
+async def rescore_call(request: web.Request, principal: Principal, call_id: int, body: Rescore) -> Queued:
+    """Score the call again (it needs a finished transcript), e.g. after the script changed."""
+    ctx = context(request)
+    card = await CallQueries(ctx.sessions).card(data_scope(principal), call_id)
+    if card.call.transcript is None or card.call.transcript.status != "done":
+        raise NotFound("the call has no finished transcript")
+    await _require_script(request, body.script_id)
+    await ctx.qa.enqueue(call_id, body.script_id)
+    return Queued(queued=1)
+
+
+@routes.post("/qa/rescore", roles=ASSIGN, body=RescorePeriod, response=Queued, status=202)
+async def rescore_period(request: web.Request, principal: Principal, body: RescorePeriod) -> Queued:
+    """Score again every transcribed call of a period."""
+    if body.until <= body.since:
+        raise BadRequest("until must be after since")
+    await _require_script(request, body.script_id)
+    return Queued(queued=await context(request).qa.rescore_period(body.since, body.until, body.script_id))
+
+
+async def _require_script(request: web.Request, script_id: int | None) -> None:
+    if script_id is not None and await ScriptLibrary(context(request).sessions).get(script_id) is None:
+        raise NotFound("no such script version")
+
+
+class ScriptOut(BaseModel):
+    id: int
+    name: str
+    version: int
+    title: str
+    active: bool
+    direction: str
+    dids: list[str]
+    groups: list[str]
+    created_at: Timestamp
+    source: str = Field(description="The YAML as written.")
+
+
+def script_out(row: QaScript) -> ScriptOut:
+    return ScriptOut(id=row.id, name=row.name, version=row.version, title=row.title, active=row.active,
+                     direction=row.direction, dids=row.dids, groups=row.groups, created_at=row.created_at,
+                     source=row.source)
+
+
+class ScriptList(BaseModel):
+    items: list[ScriptOut]
+
+
+@routes.get("/qa/scripts", roles=CONFIGURE, response=ScriptList)
+async def list_scripts(request: web.Request, principal: Principal) -> ScriptList:
+    """The active scripts (one version of each name)."""
+    return ScriptList(items=[script_out(row) for row in await ScriptLibrary(context(request).sessions).active()])
+
+
+@routes.get("/qa/scripts/{name}", roles=CONFIGURE, response=ScriptList, text_params={"name": SCRIPT_NAME})
+async def script_versions(request: web.Request, principal: Principal, name: str) -> ScriptList:
+    """Every version of a script, newest first."""
+    versions = await ScriptLibrary(context(request).sessions).versions(name)
+    if not versions:
+        raise NotFound("no such script")
+    return ScriptList(items=[script_out(row) for row in versions])
+
+
+@routes.post("/qa/scripts", roles=CONFIGURE, response=ScriptOut, status=201, produces="application/json")
+async def save_script(request: web.Request, principal: Principal) -> ScriptOut:
+    """Store a script (the YAML as the request body) as the next version of its name, and make it active.
+    A script that does not validate is a 400 listing every problem."""
+    if request.content_length is not None and request.content_length > MAX_SCRIPT_BYTES:
+        raise BadRequest(f"a script is at most {MAX_SCRIPT_BYTES // 1024} KiB")
+    raw = await request.content.read(MAX_SCRIPT_BYTES + 1)
+    if len(raw) > MAX_SCRIPT_BYTES:
+        raise BadRequest(f"a script is at most {MAX_SCRIPT_BYTES // 1024} KiB")
+    try:
+        source = raw.decode("utf-8")
+        row = await ScriptLibrary(context(request).sessions).save(source, principal.user_id)
+    except UnicodeDecodeError:
+        raise BadRequest("the script must be UTF-8 text") from None
+    except ScriptError as error:
+        raise BadRequest("the script is not valid", details=error.problems) from None
+    return script_out(row)
+
+
+@routes.delete("/qa/scripts/{name}", roles=CONFIGURE, text_params={"name": SCRIPT_NAME})
+async def retire_script(request: web.Request, principal: Principal, name: str) -> None:
+    """Stop scoring calls with this script (its versions and their scores stay)."""
+    if not await ScriptLibrary(context(request).sessions).retire(name):
+        raise NotFound("no such active script")

@@ -1,0 +1,158 @@
+"""Scoring a conversation against a script: each item met or not, with evidence.
+
+The total is the weight of the items met over the weight of the items that
+applied, from 0 to 100; a phrase item whose trigger never came (the client
+did not object) does not apply. The call passes when the total reaches the
+script's ``pass_score`` and no critical item failed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+from qa.conversation import MANAGER, Conversation
+from qa.metrics import measure
+from qa.phrases import Heard, Listening, PhraseMatcher
+from qa.script import MetricItem, PhraseItem, Script, StopWordsItem
+
+
+@dataclass(frozen=True)
+class Evidence:
+    speaker: str
+    quote: str  # the line(s) as recognised
+    start: float  # the second it was heard (or the metric refers to)
+    example: str = ""  # the script's phrase it matched
+    similarity: float | None = None  # share of the example's words heard
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    id: str
+    title: str
+    kind: str
+    weight: float
+    critical: bool
+    met: bool | None  # None: not required in this call
+    found: bool  # the phrase or stop words were heard; the metric could be measured
+    reason: str  # why it is (not) met or does not apply
+    evidence: Evidence | None = None
+    value: float | None = None  # a metric's value
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    script: str
+    total: float  # 0-100
+    passed: bool
+    critical_failed: list[str]
+    items: list[ItemResult]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Scorer:
+    """Scores conversations against one script (its phrases compiled once)."""
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.matcher = PhraseMatcher(_phrases(script))
+
+    def score(self, conversation: Conversation) -> ScoreResult:
+        listening = self.matcher.listen(conversation)
+        items = [self._item(item, listening) for item in self.script.items]
+        applied = [item for item in items if item.met is not None]
+        weight = sum(item.weight for item in applied)
+        total = 100 * sum(item.weight for item in applied if item.met) / weight if weight else 100.0
+        critical_failed = [item.id for item in applied if item.critical and not item.met]
+        return ScoreResult(
+            script=self.script.name,
+            total=round(total, 1),
+            passed=total >= self.script.pass_score and not critical_failed,
+            critical_failed=critical_failed,
+            items=items,
+        )
+
+    def _item(self, item: PhraseItem | StopWordsItem | MetricItem, listening: Listening) -> ItemResult:
+        if isinstance(item, PhraseItem):
+            return self._phrase(item, listening)
+        if isinstance(item, StopWordsItem):
+            return self._stop_words(item, listening)
+        return _metric(item, listening.conversation)
+
+    def _phrase(self, item: PhraseItem, listening: Listening) -> ItemResult:
+        conversation = listening.conversation
+        since, until = 0.0, math.inf
+        if item.within_first is not None:
+            until = item.within_first
+        if item.within_last is not None:
+            since = conversation.duration - item.within_last
+        if item.trigger is not None:
+            trigger = listening.find(item.trigger.speaker, item.trigger.examples, self.script.tolerance(item.trigger))
+            if trigger is None:
+                heard = listening.find(item.speaker, item.examples, self.script.tolerance(item), since, until)
+                return _result(item, None, heard, conversation, "not required: its trigger was not heard")
+            since = max(since, trigger.start)
+        heard = listening.find(item.speaker, item.examples, self.script.tolerance(item), since, until)
+        if heard is not None:
+            return _result(item, True, heard, conversation, "heard")
+        return _result(item, False, None, conversation, "not heard" + _window(item, since, until))
+
+    def _stop_words(self, item: StopWordsItem, listening: Listening) -> ItemResult:
+        heard = listening.find(MANAGER, item.phrases, self.script.tolerance(item))
+        if heard is None:
+            return _result(item, True, None, listening.conversation, "none said")
+        return _result(item, False, heard, listening.conversation, f"said: {heard.phrase.text}")
+
+
+def _metric(item: MetricItem, conversation: Conversation) -> ItemResult:
+    measured = measure(conversation, item.metric)
+    value = measured.value
+    evidence = None if measured.at is None else Evidence(MANAGER, "", round(measured.at, 2))
+    if value is None:
+        met, reason = False, f"{item.metric} cannot be measured in this call"
+    elif item.min is not None and value < item.min:
+        met, reason = False, f"{item.metric} {value:g} is below {item.min:g}"
+    elif item.max is not None and value > item.max:
+        met, reason = False, f"{item.metric} {value:g} is above {item.max:g}"
+    else:
+        met, reason = True, f"{item.metric} {value:g} is in range"
+    return ItemResult(item.id, item.title, item.kind, item.weight, item.critical, met, value is not None, reason,
+                      evidence, value)
+
+
+def _result(
+    item: PhraseItem | StopWordsItem, met: bool | None, heard: Heard | None, conversation: Conversation, reason: str
+) -> ItemResult:
+    evidence = None
+    if heard is not None:
+        speaker = item.speaker if isinstance(item, PhraseItem) else MANAGER
+        evidence = Evidence(speaker, conversation.quote(heard.first_turn, heard.last_turn), round(heard.start, 2),
+                            heard.phrase.text, round(heard.similarity, 2))
+    return ItemResult(item.id, item.title, item.kind, item.weight, item.critical, met, heard is not None, reason,
+                      evidence)
+
+
+def _window(item: PhraseItem, since: float, until: float) -> str:
+    if item.within_first is not None:
+        return f" in the first {item.within_first:g} s"
+    if item.trigger is not None:
+        return f" after the trigger at {since:.1f} s"
+    if item.within_last is not None:
+        return f" in the last {item.within_last:g} s"
+    return ""
+
+
+def _phrases(script: Script) -> list[str]:
+    phrases: list[str] = []
+    for item in script.items:
+        if isinstance(item, PhraseItem):
+            phrases += item.examples + (item.trigger.examples if item.trigger else [])
+        elif isinstance(item, StopWordsItem):
+            phrases += item.phrases
+    lead_card = script.lead_card
+    phrases += lead_card.name_questions
+    phrases += [word for words in lead_card.sources.values() for word in words]
+    phrases += [word for values in lead_card.interests.values() for words in values.values() for word in words]
+    return phrases

@@ -1,0 +1,24 @@
+"""Building the scoring side from the settings: its queue, service and worker,
+run by ``callcenter worker`` and by the backend itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from callcenter.clock import Clock
+from callcenter.config import Settings
+from jobs.worker import Worker, consumer_name
+from qa.service import QaService
+from transcription.worker import job_queue
+
+
+def qa_service(settings: Settings, sessions: async_sessionmaker, redis: Redis, clock: Clock) -> QaService:
+    return QaService(sessions, job_queue(redis, settings, settings.qa_stream), clock)
+
+
+def qa_worker(service: QaService, on_result: Callable[[str, float], None] | None = None, suffix: int = 0) -> Worker:
+    """A worker draining the scoring queue as ``hostname:pid:qa<suffix>``."""
+    return Worker(service.queue, service.handle, f"{consumer_name()}:qa{suffix}", on_result=on_result)
