@@ -43,6 +43,8 @@ def document(endpoints: list[Endpoint], *, title: str, version: str, prefix: str
                 "required": True,
                 "content": {"application/json": {"schema": refs[(endpoint.body, "validation")]}},
             }
+        elif endpoint.consumes is not None:
+            operation["requestBody"] = {"required": True, "content": {endpoint.consumes: {"schema": {"type": "string"}}}}
         if endpoint.roles is not None:
             operation["security"] = [{name: []} for name in security_schemes]
             operation["x-roles"] = sorted(endpoint.roles)

@@ -59,6 +59,7 @@ class Endpoint:
     produces: str = "application/json"
     errors: tuple[int, ...] = ()  # statuses the handler itself may answer, e.g. 409
     text_params: dict[str, str] = field(default_factory=dict)  # a non-id path parameter → its regex
+    consumes: str | None = None  # a body the handler reads itself (e.g. YAML), instead of ``body``
 
     def pattern(self, name: str) -> str:
         return self.text_params.get(name, ID_PATTERN)

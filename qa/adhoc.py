@@ -57,7 +57,7 @@ def score_files(
     """Print each file's score; whether every file could be scored."""
     from transcription.adhoc import tracks_of
 
-    out, err = Console(highlight=False, soft_wrap=True), Console(stderr=True)
+    out, err = Console(highlight=False, soft_wrap=True), Console(stderr=True, soft_wrap=True)
     scorer = Scorer(script)
     transcriber: Transcriber | None = None
     failures = 0

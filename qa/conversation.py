@@ -21,6 +21,7 @@ from transcription.normalize import normalize
 
 CLIENT = "client"
 MANAGER = "manager"
+UNKNOWN = "unknown"  # a mixed mono recording: both voices on one track
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,11 @@ class Conversation:
                 stream.add(Token(word, analyse(word).lemma, start, index))
         end = max((turn.end for turn in turns), default=0.0)
         return cls(turns, dict(streams), max(duration or 0.0, end))
+
+    @property
+    def mixed(self) -> bool:
+        """From a mixed recording: nobody's words are known to be the manager's or the client's."""
+        return UNKNOWN in self.streams and not {CLIENT, MANAGER} & self.streams.keys()
 
     def stream(self, speaker: str) -> Stream:
         return self.streams.get(speaker) or Stream()

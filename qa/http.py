@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from accounts.access import ASSIGN, CALL_DATA, CONFIGURE, Principal, data_scope
 from api.app import context
-from api.errors import BadRequest, NotFound
+from api.errors import BadRequest, NotFound, Unprocessable
 from api.registry import Routes
 from api.validation import Schema, Timestamp
 from crm.call_queries import CallQueries
@@ -108,11 +108,11 @@ async def rescore_call(request: web.Request, principal: Principal, call_id: int,
     return Queued(queued=1)
 
 
-@routes.post("/qa/rescore", roles=ASSIGN, body=RescorePeriod, response=Queued, status=202)
+@routes.post("/qa/rescore", roles=ASSIGN, body=RescorePeriod, response=Queued, status=202, errors=(422,))
 async def rescore_period(request: web.Request, principal: Principal, body: RescorePeriod) -> Queued:
     """Score again every transcribed call of a period."""
     if body.until <= body.since:
-        raise BadRequest("until must be after since")
+        raise Unprocessable("until must be after since")
     await _require_script(request, body.script_id)
     return Queued(queued=await context(request).qa.rescore_period(body.since, body.until, body.script_id))
 
@@ -160,7 +160,7 @@ async def script_versions(request: web.Request, principal: Principal, name: str)
     return ScriptList(items=[script_out(row) for row in versions])
 
 
-@routes.post("/qa/scripts", roles=CONFIGURE, response=ScriptOut, status=201, produces="application/json")
+@routes.post("/qa/scripts", roles=CONFIGURE, response=ScriptOut, status=201, consumes="application/yaml", errors=(400,))
 async def save_script(request: web.Request, principal: Principal) -> ScriptOut:
     """Store a script (the YAML as the request body) as the next version of its name, and make it active.
     A script that does not validate is a 400 listing every problem."""

@@ -37,7 +37,9 @@ class Fact:
 
 
 def extract(rules: LeadCardRules, listening: Listening) -> list[Fact]:
-    """The facts the client's words give, one per field at most."""
+    """The facts the client's words give, one per field at most (none from a mixed recording)."""
+    if listening.conversation.mixed:
+        return []
     facts = [_name(rules, listening)]
     facts.append(_first_mention(SOURCE, rules.sources, listening))
     facts += [_first_mention(field, values, listening) for field, values in rules.interests.items()]

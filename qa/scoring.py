@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from qa.conversation import MANAGER, Conversation
+from qa.conversation import MANAGER, UNKNOWN, Conversation
 from qa.metrics import measure
 from qa.phrases import Heard, Listening, PhraseMatcher
 from qa.script import MetricItem, PhraseItem, Script, StopWordsItem
@@ -38,6 +38,9 @@ class ItemResult:
     reason: str  # why it is (not) met or does not apply
     evidence: Evidence | None = None
     value: float | None = None  # a metric's value
+
+
+MIXED = "not checked: a mixed recording does not tell the manager's words from the client's"
 
 
 @dataclass(frozen=True)
@@ -83,23 +86,27 @@ class Scorer:
 
     def _phrase(self, item: PhraseItem, listening: Listening) -> ItemResult:
         conversation = listening.conversation
+        speaker = UNKNOWN if conversation.mixed else item.speaker  # a mixed recording: whoever said it
         since, until = 0.0, math.inf
         if item.within_first is not None:
             until = item.within_first
         if item.within_last is not None:
             since = conversation.duration - item.within_last
         if item.trigger is not None:
-            trigger = listening.find(item.trigger.speaker, item.trigger.examples, self.script.tolerance(item.trigger))
+            trigger_speaker = UNKNOWN if conversation.mixed else item.trigger.speaker
+            trigger = listening.find(trigger_speaker, item.trigger.examples, self.script.tolerance(item.trigger))
             if trigger is None:
-                heard = listening.find(item.speaker, item.examples, self.script.tolerance(item), since, until)
+                heard = listening.find(speaker, item.examples, self.script.tolerance(item), since, until)
                 return _result(item, None, heard, conversation, "not required: its trigger was not heard")
             since = max(since, trigger.start)
-        heard = listening.find(item.speaker, item.examples, self.script.tolerance(item), since, until)
+        heard = listening.find(speaker, item.examples, self.script.tolerance(item), since, until)
         if heard is not None:
             return _result(item, True, heard, conversation, "heard")
         return _result(item, False, None, conversation, "not heard" + _window(item, since, until))
 
     def _stop_words(self, item: StopWordsItem, listening: Listening) -> ItemResult:
+        if listening.conversation.mixed:  # the client's words must never count against the manager
+            return _result(item, None, None, listening.conversation, MIXED)
         heard = listening.find(MANAGER, item.phrases, self.script.tolerance(item))
         if heard is None:
             return _result(item, True, None, listening.conversation, "none said")
@@ -127,7 +134,7 @@ def _result(
 ) -> ItemResult:
     evidence = None
     if heard is not None:
-        speaker = item.speaker if isinstance(item, PhraseItem) else MANAGER
+        speaker = conversation.turns[heard.first_turn].speaker
         evidence = Evidence(speaker, conversation.quote(heard.first_turn, heard.last_turn), round(heard.start, 2),
                             heard.phrase.text, round(heard.similarity, 2))
     return ItemResult(item.id, item.title, item.kind, item.weight, item.critical, met, heard is not None, reason,

@@ -34,7 +34,7 @@ def _clock(seconds: float) -> str:
 
 def transcribe_files(settings: Settings, files: list[Path], *, as_json: bool, client_channel: int) -> bool:
     """Print each file's dialogue; an unreadable file is reported on stderr and skipped. Whether all went well."""
-    out, err = Console(highlight=False, soft_wrap=True), Console(stderr=True)
+    out, err = Console(highlight=False, soft_wrap=True), Console(stderr=True, soft_wrap=True)
     with err.status("loading the speech model…"):
         transcriber: Transcriber = load_transcriber(settings)
     failures = 0

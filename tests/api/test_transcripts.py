@@ -3,6 +3,7 @@ queueing a call again, and the job queue's state, each for whom it is."""
 
 from sqlalchemy import select
 
+from jobs.queue import JobQueue
 from storage.models import Recording, Transcript
 from tests.api.conftest import add_call
 from transcription.engine import Line, Word
@@ -80,3 +81,15 @@ async def test_the_queue_state_is_for_the_head_of_sales_and_admins(api):
     assert state["dead_letters"] == [] and state["waiting"] == 0
     assert (await api.call("POST", "/transcription/dead-letters/1-0/retry", "admin")).status == 404
     assert (await api.call("POST", "/transcription/dead-letters/nonsense/retry", "admin")).status == 404
+
+
+async def test_a_dead_letter_is_queued_again_by_its_stream_id(api, api_redis, settings):
+    queue = JobQueue(api_redis, settings.transcription_stream, max_attempts=1)
+    await queue.enqueue({"call_id": 7, "tracks": []})
+    await queue.fail(await queue.claim("test"), "boom")
+    (dead,) = (await api.json("GET", "/transcription/queue", "admin"))["dead_letters"]
+    assert (dead["call_id"], dead["error"]) == (7, "boom") and "-" in dead["id"]
+    assert await api.json("POST", f"/transcription/dead-letters/{dead['id']}/retry", "admin", status=202) == {
+        "queued": True}
+    state = await api.json("GET", "/transcription/queue", "admin")
+    assert (state["dead"], state["waiting"], state["dead_letters"]) == (0, 1, [])

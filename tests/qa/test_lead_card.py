@@ -61,3 +61,7 @@ def test_the_earliest_mention_wins_and_the_managers_words_never_count():
 def test_nothing_said_gives_no_facts():
     assert facts() == {}
     assert facts(client(0, "Алло? Говорите!"), manager(2, "Слушаю вас")) == {}
+
+
+def test_a_mixed_recording_gives_no_facts():
+    assert facts({**client(0, "Меня зовут Иван, хочу однушку"), "speaker": "unknown"}) == {}

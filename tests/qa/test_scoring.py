@@ -139,3 +139,13 @@ def test_an_empty_transcript_meets_only_what_it_cannot_break():
     score = result(GREETING + RUDENESS, duration=30)
     assert [(found.id, found.met) for found in score.items] == [("greeting", False), ("rudeness", True)]
     assert score.total == pytest.approx(66.7) and not score.passed
+
+
+def test_a_mixed_recording_finds_phrases_said_by_anyone_but_never_blames_stop_words():
+    lines = [{**line, "speaker": "unknown"} for line in (
+        manager(0, "Добрый день, компания СтройИнвест"), client(3, "Это не мои проблемы"))]
+    score = result(GREETING + RUDENESS, *lines)
+    greeting, rudeness = score.items
+    assert (greeting.met, greeting.evidence.speaker) == (True, "unknown")
+    assert (rudeness.met, rudeness.found) == (None, False) and rudeness.reason.startswith("not checked")
+    assert score.total == 100.0
