@@ -5,7 +5,9 @@ A manager marked ``off_duty`` gets an eight-hour shift every day starting
 twelve hours from now in their time zone, so they are out of hours whenever
 the demo runs; ``absent`` managers are on leave. Each login gets a random
 password when seeded, written to ``demo-logins.txt`` in the data folder
-(readable by its owner only) for the demo to print.
+(readable by its owner only) for the demo to print. The example sales script
+(``qa/scripts/realty-inbound.yaml``, for the corpus calls the simulator
+plays) is stored too, so the demo's calls get scores.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+import qa
 from accounts.access import Role
 from accounts.service import AccountService
 from callcenter.clock import SystemClock
+from qa.library import ScriptLibrary
 from routing.rules import ChainSpec
 from routing.schedule import WEEKDAYS
 from storage.models import Client, ClientPhone, Group, Manager, RoutingRule
@@ -87,6 +91,9 @@ def shift_away_from(now: datetime, timezone: str = TIMEZONE) -> dict[str, list[l
     return {day: shift for day in WEEKDAYS}
 
 
+EXAMPLE_SCRIPT = Path(qa.__file__).parent / "scripts" / "realty-inbound.yaml"
+
+
 async def seed_department(
     sessions: async_sessionmaker, department: Department, now: datetime, logins: Path
 ) -> bool:
@@ -125,6 +132,8 @@ async def seed_department(
     passwords = {spec.username: secrets.token_urlsafe(9) for spec in department.users}
     for spec in department.users:
         await accounts.create_user(spec.username, passwords[spec.username], spec.role, manager_ids.get(spec.extension))
+    # the corpus calls the simulator plays are this script's department's: their calls get scores
+    await ScriptLibrary(sessions).save(EXAMPLE_SCRIPT.read_text(encoding="utf-8"))
     logins.parent.mkdir(parents=True, exist_ok=True)
     logins.touch(mode=0o600)
     logins.write_text("".join(f"{spec.username} ({spec.role}): {passwords[spec.username]}\n" for spec in department.users))

@@ -18,7 +18,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from qa.conversation import Conversation
-from qa.lead_card import extract
 from qa.scoring import Scorer
 from qa.script import Script
 from transcription.audio import AudioError
@@ -45,9 +44,7 @@ def transcript_lines(data: Any) -> list[dict]:
 
 
 def score_result(scorer: Scorer, lines: list[dict], source: str) -> dict:
-    conversation = Conversation.from_lines(lines)
-    score = scorer.score(conversation)
-    facts = extract(scorer.script.lead_card, scorer.matcher.listen(conversation))
+    score, facts = scorer.assess(Conversation.from_lines(lines))
     return {"file": source, "score": score.as_dict(), "lead_card": [vars(fact) for fact in facts]}
 
 

@@ -2,9 +2,9 @@
 with their dictionary forms and the second each was said.
 
 The input is the dialogue as ``transcription`` stores it: lines with
-speaker, start, end, text and, when the model gave them, word timings.
-Words are put in the normal form of ``transcription.normalize`` (numbers as
-words, no punctuation, "ё" as "е"); a normal-form word takes the time of
+speaker, start, end, text, the text's normal form (``norm``: numbers as
+words, no punctuation, "ё" as "е"; made here from the text when a line has
+none) and, when the model gave them, word timings. A normal-form word takes the time of
 the recognised word it came from (proportionally, when normalising changed
 the count, e.g. "2-комнатная" → "двухкомнатная").
 """
@@ -12,11 +12,13 @@ the count, e.g. "2-комнатная" → "двухкомнатная").
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import count
+from operator import itemgetter
+from typing import Any, NamedTuple
 
-from qa.language import analyse
+from qa.language import lemmas
 from transcription.normalize import normalize
 
 CLIENT = "client"
@@ -24,8 +26,7 @@ MANAGER = "manager"
 UNKNOWN = "unknown"  # a mixed mono recording: both voices on one track
 
 
-@dataclass(frozen=True, slots=True)
-class Turn:
+class Turn(NamedTuple):
     """One line of the dialogue."""
 
     index: int
@@ -39,49 +40,57 @@ class Turn:
         return max(self.end - self.start, 0.0)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    word: str  # normal form
-    lemma: str
-    start: float
-    turn: int  # index of its Turn
-
-
 @dataclass
 class Stream:
-    """One speaker's words in order, and where each word and dictionary form occurs."""
+    """One speaker's words in order (normal form, dictionary form, start second, turn index, as parallel
+    lists), and the positions where each normal and dictionary form occurs."""
 
-    tokens: list[Token] = field(default_factory=list)
-    positions: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    words: list[str] = field(default_factory=list)
+    lemmas: list[str] = field(default_factory=list)
+    starts: list[float] = field(default_factory=list)
+    turns: list[int] = field(default_factory=list)
+    positions: dict[str, list[int]] = field(default_factory=dict)
 
-    def add(self, token: Token) -> None:
-        position = len(self.tokens)
-        self.tokens.append(token)
-        self.positions[token.lemma].append(position)
-        if token.word != token.lemma:
-            self.positions[token.word].append(position)
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @classmethod
+    def of(cls, words: list[str], starts: list[float], turns: list[int]) -> Stream:
+        forms = lemmas(words)
+        positions: defaultdict[str, list[int]] = defaultdict(list)
+        for position, word, lemma in zip(count(), words, forms):
+            positions[lemma].append(position)
+            if word != lemma:
+                positions[word].append(position)
+        return cls(words, forms, starts, turns, dict(positions))
 
 
 @dataclass
 class Conversation:
-    turns: list[Turn]
+    turns: list[Turn]  # by start
     streams: dict[str, Stream]
     duration: float
+    talk: dict[str, float]  # seconds each speaker talked
 
     @classmethod
     def from_lines(cls, lines: Iterable[Mapping[str, Any]], duration: float | None = None) -> Conversation:
         """From transcript lines (``transcription.engine.Line.as_dict`` rows); ``duration`` defaults to the last end."""
-        rows = sorted(lines, key=lambda row: float(row["start"]))
+        rows = sorted(lines, key=itemgetter("start"))
         turns: list[Turn] = []
-        streams: dict[str, Stream] = defaultdict(Stream)
+        said: dict[str, tuple[list[str], list[float], list[int]]] = {}  # speaker → words, starts, turns
+        talk: defaultdict[str, float] = defaultdict(float)
         for index, row in enumerate(rows):
-            turn = Turn(index, str(row["speaker"]), float(row["start"]), float(row["end"]), str(row["text"]))
+            turn = Turn(index, row["speaker"], float(row["start"]), float(row["end"]), row["text"])
             turns.append(turn)
-            stream = streams[turn.speaker]
-            for word, start in _timed_words(turn, row.get("words") or ()):
-                stream.add(Token(word, analyse(word).lemma, start, index))
+            talk[turn.speaker] += turn.seconds
+            words = (normalize(turn.text) if row.get("norm") is None else row["norm"]).split()
+            speaker_words, starts, indexes = said.setdefault(turn.speaker, ([], [], []))
+            speaker_words += words
+            starts += _starts(turn, len(words), row.get("words") or ())
+            indexes += [index] * len(words)
         end = max((turn.end for turn in turns), default=0.0)
-        return cls(turns, dict(streams), max(duration or 0.0, end))
+        streams = {speaker: Stream.of(*lists) for speaker, lists in said.items()}
+        return cls(turns, streams, max(duration or 0.0, end), dict(talk))
 
     @property
     def mixed(self) -> bool:
@@ -97,13 +106,12 @@ class Conversation:
         return " ".join(turn.text for turn in self.turns[first_turn:last_turn + 1] if turn.speaker == speaker)
 
 
-def _timed_words(turn: Turn, words: Iterable[Any]) -> list[tuple[str, float]]:
-    """The turn's normal-form words, each with the start of the recognised word it came from."""
-    normal = normalize(turn.text).split()
-    starts = [float(word[1]) for word in words]
-    if not normal:
-        return []
-    if not starts:  # no word timings: spread the words over the turn
-        step = turn.seconds / len(normal)
-        return [(word, turn.start + step * index) for index, word in enumerate(normal)]
-    return [(word, starts[index * len(starts) // len(normal)]) for index, word in enumerate(normal)]
+def _starts(turn: Turn, count: int, recognised: Sequence[Any]) -> list[float]:
+    """When each of the turn's ``count`` normal-form words was said: the start of the recognised word it
+    came from (proportionally), or, without word timings, spread over the turn."""
+    if not recognised:
+        step = turn.seconds / count if count else 0.0
+        return [turn.start + step * index for index in range(count)]
+    if len(recognised) == count:
+        return [word[1] for word in recognised]
+    return [float(recognised[index * len(recognised) // count][1]) for index in range(count)]

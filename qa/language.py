@@ -46,3 +46,9 @@ def analyse(word: str) -> WordForm:
 
 def lemma(word: str) -> str:
     return analyse(word).lemma
+
+
+def lemmas(words: list[str]) -> list[str]:
+    """The dictionary forms of ``words`` (the hot path of preparing a transcript: one dict lookup a word)."""
+    forms = _forms
+    return [forms[word].lemma if word in forms else analyse(word).lemma for word in words]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa.conversation import CLIENT, MANAGER, Token
+from qa.conversation import CLIENT, MANAGER, Stream
 from qa.language import analyse
 from qa.phrases import Heard, Listening
 from qa.script import LeadCardRules, Tolerance
@@ -48,21 +48,22 @@ def extract(rules: LeadCardRules, listening: Listening) -> list[Fact]:
 
 def _name(rules: LeadCardRules, listening: Listening) -> Fact | None:
     conversation = listening.conversation
-    tokens = conversation.stream(CLIENT).tokens
+    stream = conversation.stream(CLIENT)
     question = listening.find(MANAGER, rules.name_questions, QUESTION) if rules.name_questions else None
-    for index, token in enumerate(tokens):
-        if analyse(token.word).is_name and (_answers(question, token) or _introduces(tokens, index)):
-            turn = conversation.turns[token.turn]
-            return Fact(NAME, token.lemma.capitalize(), turn.text, round(token.start, 2))
+    for index, word in enumerate(stream.words):
+        start = stream.starts[index]
+        if analyse(word).is_name and (_answers(question, start) or _introduces(stream, index)):
+            turn = conversation.turns[stream.turns[index]]
+            return Fact(NAME, stream.lemmas[index].capitalize(), turn.text, round(start, 2))
     return None
 
 
-def _answers(question: Heard | None, token: Token) -> bool:
-    return question is not None and question.start <= token.start <= question.start + ANSWER_SECONDS
+def _answers(question: Heard | None, start: float) -> bool:
+    return question is not None and question.start <= start <= question.start + ANSWER_SECONDS
 
 
-def _introduces(tokens: list[Token], index: int) -> bool:
-    return any(token.lemma == INTRODUCTION for token in tokens[max(0, index - INTRODUCTION_WORDS):index])
+def _introduces(stream: Stream, index: int) -> bool:
+    return INTRODUCTION in stream.lemmas[max(0, index - INTRODUCTION_WORDS):index]
 
 
 def _first_mention(field: str, values: dict[str, list[str]], listening: Listening) -> Fact | None:

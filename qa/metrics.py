@@ -31,14 +31,14 @@ def measure(conversation: Conversation, metric: MetricName) -> Measure:
 
 def talk_listen_ratio(conversation: Conversation) -> Measure:
     """The manager's talk time over the client's."""
-    manager, client = _talk(conversation, MANAGER), _talk(conversation, CLIENT)
+    manager, client = conversation.talk.get(MANAGER, 0.0), conversation.talk.get(CLIENT, 0.0)
     return Measure(round(manager / client, 2) if client > 0 else None)
 
 
 def longest_silence(conversation: Conversation) -> Measure:
     """The longest time nobody spoke between the first and the last words."""
     longest, at, spoken_until = 0.0, None, None
-    for turn in sorted(conversation.turns, key=lambda turn: turn.start):
+    for turn in conversation.turns:
         if spoken_until is not None and turn.start - spoken_until > longest:
             longest, at = turn.start - spoken_until, spoken_until
         spoken_until = turn.end if spoken_until is None else max(spoken_until, turn.end)
@@ -60,13 +60,9 @@ def interruptions(conversation: Conversation) -> Measure:
 
 def speech_rate(conversation: Conversation) -> Measure:
     """The manager's words a minute of their own talk time."""
-    seconds = _talk(conversation, MANAGER)
-    words = len(conversation.stream(MANAGER).tokens)
+    seconds = conversation.talk.get(MANAGER, 0.0)
+    words = len(conversation.stream(MANAGER))
     return Measure(round(words * 60 / seconds, 1) if seconds > 0 else None)
-
-
-def _talk(conversation: Conversation, speaker: str) -> float:
-    return sum(turn.seconds for turn in conversation.turns if turn.speaker == speaker)
 
 
 _METRICS = {

@@ -6,7 +6,9 @@ them (the ``threshold`` share) occur close together in one speaker's words:
 within the phrase's length plus a little slack, in any order, across the
 lines of one turn. A heard word counts as an example's word when its
 dictionary or normal form is the same, or alike to ``fuzz`` (0-100, the
-``rapidfuzz`` ratio), which forgives a misrecognised letter in a long word.
+``rapidfuzz`` ratio), which forgives a misrecognised letter in a long word;
+a long script word also counts inside a longer heard word (the best-matching
+part of it), since the model glues words ("менеджердмитри").
 So inflections, word order, a misheard word and small paraphrases still
 match, and the best match gives the evidence: the quote and its second.
 
@@ -17,9 +19,13 @@ Comparing every heard word with every script word is the slow part, so a
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
+from collections import defaultdict
 from dataclasses import dataclass
+from itertools import chain
 
+import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
@@ -29,7 +35,10 @@ from qa.script import Tolerance
 from transcription.normalize import normalize
 
 MIN_FUZZ = 70  # no item may ask for less (qa.script), so nothing weaker is remembered
+GLUED_LETTERS = 6  # a script word this long may be found inside a longer heard word...
+GLUED_EXTRA = 3  # ...at least this many letters longer ("менеджер" in "менеджердмитри", not "сад" in "садик")
 REMEMBER_WORDS = 100_000
+NOWHERE: list[int] = []
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,7 @@ class PhraseMatcher:
         self._terms = sorted({term for phrase in self.phrases.values() for term in phrase.terms})
         index = {term: number for number, term in enumerate(self._terms)}
         self._term_ids = {text: tuple(index[term] for term in phrase.terms) for text, phrase in self.phrases.items()}
+        self._term_lengths = np.array([len(term) for term in self._terms], dtype=np.int32)[None, :]
         self._alike: dict[str, tuple[tuple[int, int], ...]] = {}  # heard word → (term index, score) pairs
 
     def listen(self, conversation: Conversation) -> Listening:
@@ -75,6 +85,13 @@ class PhraseMatcher:
     def term_ids(self, text: str) -> tuple[int, ...]:
         return self._term_ids[text]
 
+    def _gluing_allowed(self, heard: Sequence[str]) -> np.ndarray:
+        """Where a heard word may hold a script word inside it (Whisper glues words: "менеджердмитри"):
+        script words of GLUED_LETTERS or more, in a heard word at least GLUED_EXTRA letters longer."""
+        term_lengths = self._term_lengths
+        heard_lengths = np.fromiter((len(word) for word in heard), dtype=np.int32, count=len(heard))[:, None]
+        return ((term_lengths >= GLUED_LETTERS) & (heard_lengths >= term_lengths + GLUED_EXTRA)).astype(np.uint8)
+
     def alike_terms(self, heard: Sequence[str]) -> dict[str, tuple[tuple[int, int], ...]]:
         """For each heard word, the script words it resembles (term index, score ≥ MIN_FUZZ)."""
         new = [word for word in heard if word not in self._alike]
@@ -82,18 +99,21 @@ class PhraseMatcher:
             if len(self._alike) + len(new) > REMEMBER_WORDS:
                 self._alike.clear()
             scores = cdist(new, self._terms, scorer=fuzz.ratio, score_cutoff=MIN_FUZZ, dtype="uint8", workers=1)
+            glued = cdist(new, self._terms, scorer=fuzz.partial_ratio, score_cutoff=MIN_FUZZ, dtype="uint8", workers=1)
+            scores = np.maximum(scores, glued * self._gluing_allowed(new))
             for word, row in zip(new, scores, strict=True):
                 self._alike[word] = tuple((int(index), int(row[index])) for index in row.nonzero()[0])
         return {word: self._alike.get(word, ()) for word in heard}
 
 
 class Listening:
-    """One conversation as ``PhraseMatcher`` searches it."""
+    """One conversation as ``PhraseMatcher`` searches it; it remembers where each script word was heard."""
 
     def __init__(self, matcher: PhraseMatcher, conversation: Conversation) -> None:
         self.matcher = matcher
         self.conversation = conversation
-        self._heard_as: dict[str, dict[int, list[tuple[str, int]]]] = {}  # speaker → term → (heard word, score)
+        self._heard: dict[str, list[tuple[list[int], tuple[tuple[int, int], ...]]]] = {}
+        self._positions: dict[tuple[str, int], dict[int, list[int]]] = {}  # (speaker, fuzz) → term → positions
 
     def find(
         self,
@@ -106,79 +126,116 @@ class Listening:
         """The best hearing of any of ``phrases`` by ``speaker`` starting in [since, until]; None if none is
         heard well enough. Best: the largest share of its words, then the earliest."""
         stream = self.conversation.stream(speaker)
-        heard_as = self._heard(speaker, stream)
+        # the words said in [since, until] are positions [first, stop): a stream is in time order
+        first, stop = bisect_left(stream.starts, since), bisect_right(stream.starts, until)
+        places = self._places(speaker, stream, tolerance.fuzz)
         best: Heard | None = None
         for text in phrases:
-            phrase, term_ids = self.matcher.phrases[text], self.matcher.term_ids(text)
-            found = _best_window(phrase, term_ids, stream, heard_as, tolerance, since, until)
-            if found is not None and (best is None or (found.similarity, -found.start) > (best.similarity, -best.start)):
-                best = found
+            found = [_between(places.get(term, NOWHERE), first, stop) for term in self.matcher.term_ids(text)]
+            heard = _best_window(self.matcher.phrases[text], found, stream, tolerance.threshold)
+            if heard is not None and (best is None or (heard.similarity, -heard.start) > (best.similarity, -best.start)):
+                best = heard
         return best
 
-    def _heard(self, speaker: str, stream: Stream) -> dict[int, list[tuple[str, int]]]:
-        if speaker not in self._heard_as:
-            by_term: dict[int, list[tuple[str, int]]] = {}
-            for word, alike in self.matcher.alike_terms(list(stream.positions)).items():
+    def _places(self, speaker: str, stream: Stream, fuzz: int) -> dict[int, list[int]]:
+        """Script word → where ``speaker`` said a word alike to it (to ``fuzz``), in order."""
+        key = (speaker, fuzz)
+        if key not in self._positions:
+            by_term: defaultdict[int, list[list[int]]] = defaultdict(list)
+            for places, alike in self._alike(speaker, stream):
                 for term, score in alike:
-                    by_term.setdefault(term, []).append((word, score))
-            self._heard_as[speaker] = by_term
-        return self._heard_as[speaker]
+                    if score >= fuzz:
+                        by_term[term].append(places)
+            self._positions[key] = {
+                term: places[0] if len(places) == 1 else sorted(chain.from_iterable(places))
+                for term, places in by_term.items()
+            }
+        return self._positions[key]
+
+    def _alike(self, speaker: str, stream: Stream) -> list[tuple[list[int], tuple[tuple[int, int], ...]]]:
+        """The places of each word ``speaker`` said that resembles a script word, and the script words."""
+        if speaker not in self._heard:
+            alike = self.matcher.alike_terms(list(stream.positions))
+            self._heard[speaker] = [(stream.positions[word], terms) for word, terms in alike.items() if terms]
+        return self._heard[speaker]
 
 
-def _best_window(
-    phrase: Phrase,
-    term_ids: tuple[int, ...],
-    stream: Stream,
-    heard_as: dict[int, list[tuple[str, int]]],
-    tolerance: Tolerance,
-    since: float,
-    until: float,
-) -> Heard | None:
-    need = max(1, math.ceil(len(term_ids) * tolerance.threshold - 1e-9))
-    hits: list[tuple[int, int]] = []  # (position, which of the phrase's terms)
-    present = 0
-    for which, term in enumerate(term_ids):
-        positions = [
-            position
-            for word, score in heard_as.get(term, ())
-            if score >= tolerance.fuzz
-            for position in stream.positions[word]
-            if since <= stream.tokens[position].start <= until
-        ]
-        if positions:
-            present += 1
-            hits.extend((position, which) for position in positions)
-        elif present + len(term_ids) - which - 1 < need:
-            return None  # too few of the remaining words can still be heard
-    if present < need:
+def _between(positions: list[int], first: int, stop: int) -> list[int]:
+    if first == 0 and (not positions or positions[-1] < stop):
+        return positions
+    return positions[bisect_left(positions, first):bisect_left(positions, stop)]
+
+
+def _best_window(phrase: Phrase, found: list[list[int]], stream: Stream, threshold: float) -> Heard | None:
+    """The densest place of the phrase's words (``found``: where each was heard, in order), if one holds
+    enough of them: at most len(terms) + slack words holding the most distinct terms; of those, the
+    tightest, then the earliest."""
+    terms = len(found)
+    if terms == 1:  # a single word (a source, a stop word): its first place
+        return Heard(phrase, 1.0, stream.starts[found[0][0]], stream.turns[found[0][0]], stream.turns[found[0][0]]) \
+            if found[0] else None
+    need = max(1, math.ceil(terms * threshold - 1e-9))
+    if sum(1 for positions in found if positions) < need:
         return None
-    hits.sort()
-    return _densest(phrase, stream, hits, need)
-
-
-def _densest(phrase: Phrase, stream: Stream, hits: list[tuple[int, int]], need: int) -> Heard | None:
-    """The window of at most len(terms) + slack words holding the most distinct terms; of those, the
-    tightest, then the earliest. Each window is trimmed on the left of hits repeated later in it."""
-    width = len(phrase.terms) + phrase.slack
-    counts = [0] * len(phrase.terms)
-    distinct = 0
-    best: tuple[int, int, int, int] | None = None  # (distinct, -span, left hit, right hit)
-    left = 0
-    for right, (position, which) in enumerate(hits):
-        if counts[which] == 0:
-            distinct += 1
-        counts[which] += 1
-        while position - hits[left][0] >= width or counts[hits[left][1]] > 1:
-            gone = hits[left][1]
-            counts[gone] -= 1
-            if counts[gone] == 0:
-                distinct -= 1
-            left += 1
-        span = position - hits[left][0]
-        if distinct >= need and (best is None or (distinct, -span) > best[:2]):
-            best = (distinct, -span, left, right)
+    width = terms + phrase.slack
+    # A window with `need` distinct words holds one of the `terms - need + 1` rarest (the others are too
+    # few); look only around those words' places that have enough of the others nearby. Words like "вы"
+    # or "в" are everywhere in a long call; this keeps the search to the few places that matter.
+    rarest = sorted(found, key=len)[:terms - need + 1]
+    ranges: list[tuple[int, int]] = []  # [low, high) around the anchors that have enough words near
+    for anchor in sorted(chain.from_iterable(rarest)):
+        if not _enough_near(found, anchor, width, need):
+            continue
+        if ranges and anchor - width + 1 <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], anchor + width)
+        else:
+            ranges.append((anchor - width + 1, anchor + width))
+    hits = sorted(
+        (position, which)
+        for low, high in ranges
+        for which, positions in enumerate(found)
+        for position in positions[bisect_left(positions, low):bisect_left(positions, high)]
+    )
+    if not hits:
+        return None
+    best = _densest(hits, terms, width, need)
     if best is None:
         return None
-    distinct, _, left, right = best
-    first, last = stream.tokens[hits[left][0]], stream.tokens[hits[right][0]]
-    return Heard(phrase, distinct / len(phrase.terms), first.start, first.turn, last.turn)
+    distinct, _, first, last = best
+    return Heard(phrase, distinct / terms, stream.starts[first], stream.turns[first], stream.turns[last])
+
+
+def _enough_near(found: list[list[int]], anchor: int, width: int, need: int) -> bool:
+    """Whether at least ``need`` of the terms occur less than ``width`` words from ``anchor``."""
+    near = 0
+    for positions in found:
+        index = bisect_left(positions, anchor - width + 1)
+        if index < len(positions) and positions[index] < anchor + width:
+            near += 1
+            if near >= need:
+                return True
+    return False
+
+
+def _densest(hits: list[tuple[int, int]], terms: int, width: int, need: int) -> tuple[int, int, int, int] | None:
+    """Over ``hits`` (position, term), the window of fewer than ``width`` words with the most distinct terms,
+    then the tightest, then the earliest, as (distinct, -span, first position, last position). Each
+    window is trimmed on the left of terms repeated later in it."""
+    places = [position for position, _ in hits]
+    whose = [which for _, which in hits]
+    counts = [0] * terms
+    distinct = left = 0
+    best: tuple[int, int, int, int] | None = None
+    for right, position in enumerate(places):
+        term = whose[right]
+        if not counts[term]:
+            distinct += 1
+        counts[term] += 1
+        while position - places[left] >= width or counts[whose[left]] > 1:
+            counts[whose[left]] -= 1
+            if not counts[whose[left]]:
+                distinct -= 1
+            left += 1
+        if distinct >= need and (best is None or (distinct, places[left] - position) > best[:2]):
+            best = (distinct, places[left] - position, places[left], position)
+    return best

@@ -12,6 +12,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from qa.conversation import MANAGER, UNKNOWN, Conversation
+from qa.lead_card import Fact, extract
 from qa.metrics import measure
 from qa.phrases import Heard, Listening, PhraseMatcher
 from qa.script import MetricItem, PhraseItem, Script, StopWordsItem
@@ -63,7 +64,14 @@ class Scorer:
         self.matcher = PhraseMatcher(_phrases(script))
 
     def score(self, conversation: Conversation) -> ScoreResult:
+        return self._score(self.matcher.listen(conversation))
+
+    def assess(self, conversation: Conversation) -> tuple[ScoreResult, list[Fact]]:
+        """The score, and the lead card's facts from the client's words (one pass over the words)."""
         listening = self.matcher.listen(conversation)
+        return self._score(listening), extract(self.script.lead_card, listening)
+
+    def _score(self, listening: Listening) -> ScoreResult:
         items = [self._item(item, listening) for item in self.script.items]
         applied = [item for item in items if item.met is not None]
         weight = sum(item.weight for item in applied)

@@ -26,7 +26,7 @@ from crm.lookups import insert_ignoring_conflicts
 from jobs.queue import Job, JobQueue
 from qa.choice import CallFacts, choose_script
 from qa.conversation import Conversation
-from qa.lead_card import Fact, extract
+from qa.lead_card import Fact
 from qa.script import parse_script
 from qa.scoring import Scorer, ScoreResult
 from storage.models import Call, CallScore, Lead, LeadFact, Manager, QaScript, Transcript
@@ -81,9 +81,8 @@ class QaService:
                 return None
             scorer = self._scorer(row)
             conversation = Conversation.from_lines(call.transcript.lines or (), call.transcript.audio_seconds)
-            score = scorer.score(conversation)
+            score, facts = scorer.assess(conversation)
             await self._store_score(session, call.id, row.id, score)
-            facts = extract(scorer.script.lead_card, scorer.matcher.listen(conversation))
             if (lead := await _lead_of(session, call)) is not None:
                 await self._store_facts(session, lead.id, call.id, facts)
         return Scored(call_id, score, facts)

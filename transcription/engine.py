@@ -26,6 +26,7 @@ import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
 
 from transcription.hallucinations import hallucination_reason, strip_loops
+from transcription.normalize import normalize
 from transcription.speech import (
     RATE,
     Region,
@@ -85,11 +86,14 @@ class Line:
     words: tuple[Word, ...]
 
     def as_dict(self) -> dict[str, object]:
+        """As stored: with ``norm``, the text in the normal form (transcription.normalize) that search
+        and scoring compare, computed once here."""
         return {
             "speaker": self.speaker,
             "start": round(self.start, 2),
             "end": round(self.end, 2),
             "text": self.text,
+            "norm": normalize(self.text),
             "confidence": round(self.confidence, 3),
             "words": [[w.text, round(w.start, 2), round(w.end, 2), round(w.probability, 3)] for w in self.words],
         }

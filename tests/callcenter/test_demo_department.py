@@ -12,7 +12,7 @@ from callcenter.clock import FakeClock
 from callcenter.demo_department import Department, seed_department, shift_away_from
 from routing.model import ManagerState
 from routing.schedule import is_working
-from storage.models import Client, Group, Manager, RoutingRule
+from storage.models import Client, Group, Manager, RoutingRule, QaScript
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 
@@ -43,6 +43,8 @@ async def test_the_department_is_seeded_into_an_empty_database_once(sessions, tm
         groups = {g.name: g for g in await session.scalars(select(Group))}
         assert await session.scalar(select(func.count()).select_from(Client)) == len(department.clients)
         dids = set(await session.scalars(select(RoutingRule.did)))
+        scripts = [(row.name, row.version, row.active) for row in await session.scalars(select(QaScript))]
+        assert scripts == [("realty-inbound", 1, True)]  # the corpus calls' script, seeded once
     assert len(managers) == 6 and set(groups) == {"sales", "commercial"}
     assert managers["103"].absent and not managers["101"].absent
     assert [g.name for g in managers["104"].groups] == ["commercial"]
