@@ -4,7 +4,7 @@
 VENV ?= .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-ami bench-routing bench-transcription install
+.PHONY: run test bench bench-ami bench-routing bench-transcription bench-qa install
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -20,7 +20,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/pytest -q
 
-bench: bench-ami bench-routing bench-transcription
+bench: bench-ami bench-routing bench-transcription bench-qa
 
 bench-ami: $(STAMP)
 	$(VENV)/bin/python -m bench.ami_throughput
@@ -32,3 +32,7 @@ bench-routing: $(STAMP)
 # The shared corpus's 10 calls through our engine and plain faster-whisper, each configuration twice in its own process
 bench-transcription: $(STAMP)
 	$(VENV)/bin/python -m bench.transcription
+
+# The corpus and 40 paraphrased calls (made once with callgen.py when festival is installed) scored with the example script
+bench-qa: $(STAMP)
+	$(VENV)/bin/python -m bench.qa

@@ -1,5 +1,7 @@
 """Scripts as YAML: a valid one loads; a broken one is refused with every problem and where it is."""
 
+from pathlib import Path
+
 import pytest
 
 from qa.script import MetricItem, PhraseItem, ScriptError, StopWordsItem, load_script, parse_script
@@ -55,3 +57,11 @@ def test_an_unreadable_file_is_a_script_error(tmp_path):
     (tmp_path / "latin1.yaml").write_bytes("name: t\nitems: [{id: a, kind: phrase, examples: [привет]}]".encode("cp1251"))
     with pytest.raises(ScriptError, match="cannot read"):
         load_script(tmp_path / "latin1.yaml")
+
+
+def test_the_script_in_the_docs_is_a_valid_script():
+    text = Path("docs/qa.md").read_text(encoding="utf-8")
+    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    documented = parse_script(example)
+    assert [item.kind for item in documented.items] == ["phrase", "phrase", "stop_words", "metric"]
+    assert documented.lead_card.name_questions == ["Как вас зовут?", "Как я могу к вам обращаться?"]
