@@ -14,9 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+from callcenter.progress import consoles, each_file
 from qa.conversation import Conversation
 from qa.scoring import Scorer
 from qa.script import Script
@@ -54,25 +52,20 @@ def score_files(
     """Print each file's score; whether every file could be scored."""
     from transcription.adhoc import tracks_of
 
-    out, err = Console(highlight=False, soft_wrap=True), Console(stderr=True, soft_wrap=True)
+    out, err = consoles()
     scorer = Scorer(script)
     transcriber: Transcriber | None = None
     failures = 0
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("scoring", total=len(files))
-        for path in files:
-            progress.update(task, description=path.name)
-            try:
-                lines = _json_lines(path)
-                if lines is None:
-                    transcriber = transcriber or load_transcriber()
-                    lines = [line.as_dict() for line in transcriber.transcribe(tracks_of(path, client_channel))]
-                out.print(json.dumps(score_result(scorer, lines, str(path)), ensure_ascii=False), markup=False)
-            except (AudioError, TranscriptError) as error:
-                failures += 1
-                err.print(f"[red]{path}: {error}[/red]")
-            progress.advance(task)
+    for path in each_file(files, err, "scoring"):
+        try:
+            lines = _json_lines(path)
+            if lines is None:
+                transcriber = transcriber or load_transcriber()
+                lines = [line.as_dict() for line in transcriber.transcribe(tracks_of(path, client_channel))]
+            out.print(json.dumps(score_result(scorer, lines, str(path)), ensure_ascii=False), markup=False)
+        except (AudioError, TranscriptError) as error:
+            failures += 1
+            err.print(f"[red]{path}: {error}[/red]")
     return failures == 0
 
 

@@ -110,7 +110,7 @@ class Scorer:
         heard = listening.find(speaker, item.examples, self.script.tolerance(item), since, until)
         if heard is not None:
             return _result(item, True, heard, conversation, "heard")
-        return _result(item, False, None, conversation, "not heard" + _window(item, since, until))
+        return _result(item, False, None, conversation, "not heard" + _window(item, since))
 
     def _stop_words(self, item: StopWordsItem, listening: Listening) -> ItemResult:
         if listening.conversation.mixed:  # the client's words must never count against the manager
@@ -149,7 +149,7 @@ def _result(
                       evidence)
 
 
-def _window(item: PhraseItem, since: float, until: float) -> str:
+def _window(item: PhraseItem, since: float) -> str:
     if item.within_first is not None:
         return f" in the first {item.within_first:g} s"
     if item.trigger is not None:

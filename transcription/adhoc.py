@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from callcenter.config import Settings
+from callcenter.progress import consoles, each_file
 from recordings.layouts import detect
 from transcription.audio import AudioError, channel_count, load_channel
 from transcription.engine import Line, SpeakerAudio, Transcriber
@@ -34,23 +34,18 @@ def _clock(seconds: float) -> str:
 
 def transcribe_files(settings: Settings, files: list[Path], *, as_json: bool, client_channel: int) -> bool:
     """Print each file's dialogue; an unreadable file is reported on stderr and skipped. Whether all went well."""
-    out, err = Console(highlight=False, soft_wrap=True), Console(stderr=True, soft_wrap=True)
+    out, err = consoles()
     with err.status("loading the speech model…"):
         transcriber: Transcriber = load_transcriber(settings)
     failures = 0
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("transcribing", total=len(files))
-        for path in files:
-            progress.update(task, description=path.name)
-            try:
-                lines = transcriber.transcribe(tracks_of(path, client_channel))
-            except AudioError as error:
-                failures += 1
-                err.print(f"[red]{error}[/red]")
-            else:
-                _print(out, path, lines, as_json)
-            progress.advance(task)
+    for path in each_file(files, err, "transcribing"):
+        try:
+            lines = transcriber.transcribe(tracks_of(path, client_channel))
+        except AudioError as error:
+            failures += 1
+            err.print(f"[red]{error}[/red]")
+        else:
+            _print(out, path, lines, as_json)
     return failures == 0
 
 
