@@ -12,6 +12,7 @@ from api.errors import BadRequest, NotFound, Unprocessable
 from api.registry import Routes
 from api.validation import Schema, Timestamp
 from crm.call_queries import CallQueries
+from jobs.http import STREAM_ID, QueueDepth, Requeued, queue_depth, requeue_dead
 from qa.library import ScriptLibrary
 from qa.script import ScriptError
 from storage.models import CallScore, QaScript
@@ -184,3 +185,16 @@ async def retire_script(request: web.Request, principal: Principal, name: str) -
     """Stop scoring calls with this script (its versions and their scores stay)."""
     if not await ScriptLibrary(context(request).sessions).retire(name):
         raise NotFound("no such active script")
+
+
+@routes.get("/qa/queue", roles=CONFIGURE, response=QueueDepth)
+async def scoring_queue(request: web.Request, principal: Principal) -> QueueDepth:
+    """The scoring queue: depth and the jobs that failed for good."""
+    return QueueDepth(**await queue_depth(context(request).qa.queue))
+
+
+@routes.post("/qa/dead-letters/{dead_id}/retry", roles=CONFIGURE, response=Requeued, status=202,
+             text_params={"dead_id": STREAM_ID})
+async def retry_scoring(request: web.Request, principal: Principal, dead_id: str) -> Requeued:
+    """Queue a dead scoring job again, as a fresh job."""
+    return await requeue_dead(context(request).qa.queue, dead_id)

@@ -12,13 +12,13 @@ from api.errors import NotFound
 from api.registry import Routes
 from api.validation import Timestamp
 from crm.call_queries import CallQueries
+from jobs.http import STREAM_ID, QueueDepth, Requeued, queue_depth, requeue_dead
 from recordings.service import USABLE
 from storage.models import Transcript
 from transcription.service import Status, TrackRef
 
 routes = Routes("transcription")
 
-STREAM_ID = r"\d{1,20}-\d{1,10}"  # a Redis stream entry id
 
 
 class TranscriptLine(BaseModel):
@@ -71,49 +71,27 @@ async def transcribe_again(request: web.Request, principal: Principal, call_id: 
     return Queued(queued=await context(request).transcription.enqueue(call_id, tracks, again=True))
 
 
-class DeadJob(BaseModel):
-    id: str
-    call_id: int | None
-    error: str
-    attempts: int
-    failed_at: Timestamp
-
-
-class QueueState(BaseModel):
-    waiting: int = Field(description="Jobs no worker has taken yet.")
-    running: int = Field(description="Jobs a worker holds (including failed ones waiting for their retry).")
-    dead: int = Field(description="Jobs that failed every attempt.")
+class QueueState(QueueDepth):
     done_last_hour: int = Field(description="Jobs the workers finished in the last hour.")
     audio_seconds_last_hour: float = Field(description="Seconds of recordings they transcribed meanwhile.")
     processing_seconds_last_hour: float = Field(description="Seconds they spent on it.")
-    dead_letters: list[DeadJob] = Field(description="The newest dead jobs (up to 20).")
 
 
 @routes.get("/transcription/queue", roles=CONFIGURE, response=QueueState)
 async def queue_state(request: web.Request, principal: Principal) -> QueueState:
     """The transcription queue: depth, the workers' throughput, and the jobs that failed for good."""
     service = context(request).transcription
-    stats = await service.queue.stats()
     hour = await service.throughput()
-    dead = await service.queue.dead_letters(20)
     return QueueState(
-        waiting=stats.waiting,
-        running=stats.running,
-        dead=stats.dead,
+        **await queue_depth(service.queue),
         done_last_hour=hour.jobs,
         audio_seconds_last_hour=round(hour.audio_seconds, 1),
         processing_seconds_last_hour=round(hour.processing_seconds, 1),
-        dead_letters=[
-            DeadJob(id=d.id, call_id=d.payload.get("call_id"), error=d.error, attempts=d.attempts, failed_at=d.failed_at)
-            for d in dead
-        ],
     )
 
 
-@routes.post("/transcription/dead-letters/{dead_id}/retry", roles=CONFIGURE, response=Queued, status=202,
+@routes.post("/transcription/dead-letters/{dead_id}/retry", roles=CONFIGURE, response=Requeued, status=202,
              text_params={"dead_id": STREAM_ID})
-async def retry_dead_letter(request: web.Request, principal: Principal, dead_id: str) -> Queued:
+async def retry_dead_letter(request: web.Request, principal: Principal, dead_id: str) -> Requeued:
     """Queue a dead job again, as a fresh job."""
-    if await context(request).transcription.queue.retry_dead(dead_id) is None:
-        raise NotFound("no such dead letter")
-    return Queued(queued=True)
+    return await requeue_dead(context(request).transcription.queue, dead_id)

@@ -123,3 +123,16 @@ async def test_a_manager_corrects_the_lead_card_of_their_own_lead(api, sessions,
     assert (await api.call("PUT", f"/leads/{lead_id}/facts/name", "ivan", json={"value": ""})).status == 422
     async with sessions() as session:
         assert (await session.get(Lead, lead_id)).facts[0].value == "Мария Ивановна"
+
+
+async def test_the_scoring_queue_and_its_dead_letters_are_for_the_head_of_sales_and_admins(api, api_redis, settings):
+    assert (await api.call("GET", "/qa/queue", "ivan")).status == 403
+    queue = JobQueue(api_redis, settings.qa_stream, max_attempts=1)
+    await queue.enqueue({"call_id": 5, "script_id": None})
+    await queue.fail(await queue.claim("test"), "ScriptError: items: List should have at least 1 item")
+    state = await api.json("GET", "/qa/queue", "rop")
+    (dead,) = state["dead_letters"]
+    assert (state["dead"], dead["call_id"], dead["attempts"]) == (1, 5, 1)
+    assert (await api.call("POST", "/qa/dead-letters/1-0/retry", "rop")).status == 404
+    assert await api.json("POST", f"/qa/dead-letters/{dead['id']}/retry", "admin", status=202) == {"queued": True}
+    assert (await api.json("GET", "/qa/queue", "rop"))["waiting"] == 1
