@@ -12,7 +12,6 @@ acknowledges the job only afterwards, as for transcription.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,9 +30,6 @@ from qa.script import parse_script
 from qa.scoring import Scorer, ScoreResult
 from storage.models import Call, CallScore, Lead, LeadFact, Manager, QaScript, Transcript
 from transcription.service import Status
-
-log = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True)
