@@ -25,6 +25,7 @@ CALL_ANSWERED = "call.answered"
 CALL_ENDED = "call.ended"
 RECORDING_READY = "recording.ready"
 CLIENT_CHANGED = "client.changed"  # a client's phones or responsible manager changed (crm.events.ClientChanged)
+LEAD_CHANGED = "lead.changed"  # a lead's owner or status changed by hand (crm.events.LeadChanged)
 MANAGERS_CHANGED = "managers.changed"  # managers or groups changed (crm.events.ManagersChanged)
 CALL_SCORED = "call.scored"  # reserved: published once qa/ scores calls
 

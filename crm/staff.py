@@ -17,7 +17,8 @@ from sqlalchemy.orm import selectinload
 from api.errors import Conflict, NotFound, Unprocessable
 from callcenter.bus import EventBus
 from crm.events import managers_changed
-from storage.models import Client, ClientPhone, Group, Manager
+from crm.leads import LEAD_OPEN
+from storage.models import Client, ClientPhone, Group, Lead, Manager
 
 OWNER_FIELDS = frozenset({"extension", "active"})  # changing these changes whom a client's number rings
 
@@ -60,7 +61,7 @@ class StaffService:
                     manager.groups = await _all_of(session, Group, group_ids, "group_ids")
                 session.add(manager)
                 await _flush(session, "the extension belongs to another manager")
-                phones = await _client_phones(session, manager.id) if OWNER_FIELDS & changes.keys() and manager_id else set()
+                phones = await _owned_phones(session, manager.id) if OWNER_FIELDS & changes.keys() and manager_id else set()
             await self._bus.publish(managers_changed({manager.id}, phones))
             return await _manager(session, manager.id)
 
@@ -115,14 +116,14 @@ async def _group(session: AsyncSession, group_id: int) -> Group:
     return group
 
 
-async def _client_phones(session: AsyncSession, manager_id: int) -> set[str]:
-    return set(
-        await session.scalars(
-            select(ClientPhone.phone)
-            .join(Client, Client.id == ClientPhone.client_id)
-            .where(Client.responsible_manager_id == manager_id)
-        )
+async def _owned_phones(session: AsyncSession, manager_id: int) -> set[str]:
+    """The numbers that ring this manager first: their clients' and their open leads'."""
+    clients = await session.scalars(
+        select(ClientPhone.phone).join(Client, Client.id == ClientPhone.client_id)
+        .where(Client.responsible_manager_id == manager_id)
     )
+    leads = await session.scalars(select(Lead.phone).where(Lead.owner_id == manager_id, Lead.status == LEAD_OPEN))
+    return set(clients) | set(leads)
 
 
 async def _flush(session: AsyncSession, conflict: str) -> None:

@@ -37,10 +37,10 @@ from redis.asyncio.client import Pipeline
 from sqlalchemy import Select, bindparam, literal, select, union_all
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from callcenter.bus import CALL_ENDED, CLIENT_CHANGED, MANAGERS_CHANGED, DomainEvent, EventBus
+from callcenter.bus import CALL_ENDED, CLIENT_CHANGED, LEAD_CHANGED, MANAGERS_CHANGED, DomainEvent, EventBus
 from callcenter.clock import Clock
 from callcenter.leadership import RedisLease
-from crm.events import ClientChanged, ManagersChanged
+from crm.events import ClientChanged, LeadChanged, ManagersChanged
 from crm.leads import LEAD_OPEN, answering_extension, lead_phone
 from pbx.tracker.model import CallRecord
 from storage.models import Client, ClientPhone, Lead, Manager
@@ -267,6 +267,7 @@ class OwnerIndex:
         ended call may have made a lead with an owner)."""
         bus.subscribe(CALL_ENDED, self._on_call_ended)
         bus.subscribe(CLIENT_CHANGED, self._on_phones_changed)
+        bus.subscribe(LEAD_CHANGED, self._on_phones_changed)
         bus.subscribe(MANAGERS_CHANGED, self._on_phones_changed)
 
     async def _on_call_ended(self, event: DomainEvent) -> None:
@@ -279,5 +280,5 @@ class OwnerIndex:
             await self.refresh([phone])
 
     async def _on_phones_changed(self, event: DomainEvent) -> None:
-        changed: ClientChanged | ManagersChanged = event.payload
+        changed: ClientChanged | LeadChanged | ManagersChanged = event.payload
         await self.refresh(changed.phones)

@@ -130,7 +130,7 @@ async def api_redis():
 @pytest.fixture
 async def api(sessions, settings, clock, department, api_redis) -> Api:
     bus = EventBus()
-    for name in ("client.changed", "managers.changed", "routing.changed"):
+    for name in ("client.changed", "lead.changed", "managers.changed", "routing.changed"):
         bus.subscribe(name, _recorder(department.events))
     app = web.Application()
     click_to_call = ClickToCall(sessions, department.pbx.send_action)

@@ -1,6 +1,6 @@
 """Managers, groups and users: configuration for admins and the ROP."""
 
-from tests.api.conftest import PASSWORD
+from tests.api.conftest import PASSWORD, add_client, add_lead
 
 
 async def test_managers_and_groups(api, department):
@@ -23,6 +23,16 @@ async def test_managers_and_groups(api, department):
     assert (changed["do_not_disturb"], changed["absent"], changed["group_ids"]) == (True, True, [])
     assert (await api.json("GET", f"/groups/{group['id']}", "admin"))["manager_ids"] == [department.ivan]
     assert (await api.call("POST", "/groups", "rop", json={"name": "x", "manager_ids": [999999]})).status == 422
+
+
+async def test_switching_a_manager_off_names_every_number_that_rang_them_first(api, sessions, department):
+    await add_client(sessions, "ACME", department.ivan, "+79031110001", "+79031110002")
+    await add_lead(sessions, "+79031110003", department.ivan, "lead-1")
+    await add_lead(sessions, "+79031110004", department.olga, "lead-2")
+    await api.json("PATCH", f"/managers/{department.ivan}", "rop", json={"active": False})
+    changed = department.events[-1]  # the owner index looks these numbers up again
+    assert changed.name == "managers.changed"
+    assert changed.payload.phones == ("+79031110001", "+79031110002", "+79031110003")
 
 
 async def test_users(api, department):

@@ -49,6 +49,8 @@ async def test_leads_visibility_status_owner_and_conversion(api, sessions, depar
     assert again.status == 409
     given = await api.json("PATCH", f"/leads/{hers}", "rop", json={"owner_id": department.ivan, "status": "closed"})
     assert (given["owner_id"], given["status"]) == (department.ivan, "closed")
+    changed = department.events[-1]  # routing's owner index looks the number up again at once
+    assert (changed.name, changed.payload.lead_id, changed.payload.phones) == ("lead.changed", hers, ("+79031112244",))
 
 
 async def test_tasks_overdue_close_and_reassign(api, sessions, department, clock):

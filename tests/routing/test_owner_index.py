@@ -10,7 +10,7 @@ from sqlalchemy import update
 from callcenter.app import Services
 from callcenter.bus import CALL_ENDED, DomainEvent, EventBus
 from callcenter.clock import FakeClock
-from crm.events import client_changed, managers_changed
+from crm.events import client_changed, lead_changed, managers_changed
 from crm.leads import LEAD_CLOSED
 from pbx.tracker.model import CallRecord, Direction, Disposition
 from routing.owner_index import CHANGED_KEY, LOCK_KEY, OWNERS_KEY, READY_FIELD, OwnerIndex
@@ -136,6 +136,20 @@ async def test_a_client_change_is_written_at_once(sessions, redis):
     expected = {**EXPECTED, ACME: "102", "+74952220000": "102"}
     del expected[ACME_OFFICE]
     assert await indexed(redis) == expected
+
+
+async def test_a_lead_given_to_another_manager_or_closed_is_written_at_once(sessions, redis):
+    ids = await seed(sessions)
+    bus = EventBus()
+    owners = index(sessions, redis)
+    owners.subscribe(bus)
+    await owners.build()
+    await execute(sessions, update(Lead).where(Lead.phone == LEAD).values(owner_id=ids["101"]))
+    await bus.publish(lead_changed(1, LEAD))
+    assert await indexed(redis) == {**EXPECTED, LEAD: "101"}
+    await execute(sessions, update(Lead).where(Lead.phone == LEAD).values(status=LEAD_CLOSED))
+    await bus.publish(lead_changed(1, LEAD))
+    assert LEAD not in await indexed(redis)
 
 
 async def test_a_manager_switched_off_loses_their_numbers(sessions, redis):
