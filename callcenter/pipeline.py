@@ -2,7 +2,8 @@
 
 The connector hands every event here in arrival order; the tracker folds it
 into its calls and whatever it announces is published on the bus before the
-next event is taken. After a (re)connect the live channel list closes calls
+next event is taken; a queue member's pause (``pbx.tracker.pauses``) is
+published as ``member.paused``. After a (re)connect the live channel list closes calls
 that ended while we were away, catches up on the others and adopts the calls
 that started meanwhile (or before a takeover); a periodic tick finalises calls
 whose CDR never came.
@@ -14,8 +15,9 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
-from callcenter.bus import EventBus
+from callcenter.bus import MEMBER_PAUSED, DomainEvent, EventBus
 from callcenter.clock import Clock
+from pbx.tracker.pauses import member_pause
 from pbx.tracker.tracker import CallTracker
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,8 @@ class CallPipeline:
 
     async def on_event(self, message: Mapping[str, str]) -> None:
         await self._bus.publish_all(self.tracker.handle(message, self._clock.now()))
+        if (pause := member_pause(message)) is not None:
+            await self._bus.publish(DomainEvent(MEMBER_PAUSED, pause))
 
     async def on_connected(self, channels: list[Mapping[str, str]]) -> None:
         """Asterisk's live channels (``CoreShowChannel`` rows) after a (re)connect or a takeover."""

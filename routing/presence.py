@@ -1,12 +1,14 @@
-"""Who is on a call right now, and who talked when, kept in Redis from the
-tracker's domain events.
+"""Who is on a call right now, who is paused, and who talked when, kept in
+Redis from the tracker's domain events.
 
 A manager counts as busy from the moment they answer until the call ends. The
 state lives in Redis so that every instance, and the FastAGI route decision,
 sees the same picture: one sorted set ``presence:on_call`` of
 ``<extension>|<linkedid>`` scored by when the call was answered. An entry
 older than ``ttl`` seconds no longer counts (and is swept), so a crashed
-instance cannot leave a manager busy forever.
+instance cannot leave a manager busy forever. The set ``presence:paused``
+holds the extensions paused in the queue (``member.paused``; Asterisk repeats
+the flag with every member status, so a missed event is corrected).
 
 For the group strategies each answered call's end is kept too: when each
 manager's last call ended (hash ``presence:last_ended``) and how many calls
@@ -24,16 +26,18 @@ from datetime import datetime, timezone
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
-from callcenter.bus import CALL_ANSWERED, CALL_ENDED, DomainEvent, EventBus
+from callcenter.bus import CALL_ANSWERED, CALL_ENDED, MEMBER_PAUSED, DomainEvent, EventBus
 from pbx.tracker.model import CallRecord
+from pbx.tracker.pauses import MemberPause
 
 ON_CALL_KEY = "presence:on_call"
+PAUSED_KEY = "presence:paused"
 LAST_ENDED_KEY = "presence:last_ended"
 ANSWERED_KEY = "presence:answered:{day}"
 DEFAULT_TTL_SECONDS = 4 * 3600
 ANSWERED_TTL_SECONDS = 2 * 24 * 3600
 SEPARATOR = "|"
-VIEW_READS = 3  # commands ``add_view`` queues
+VIEW_READS = 4  # commands ``add_view`` queues
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class PresenceView:
     """What routing needs to know about the managers right now."""
 
     on_call: frozenset[str] = frozenset()
+    paused: frozenset[str] = frozenset()  # paused in the queue (AMI QueuePause)
     last_call_ended: dict[str, datetime] = field(default_factory=dict)
     calls_today: dict[str, int] = field(default_factory=dict)
 
@@ -53,6 +58,14 @@ class Presence:
     def subscribe(self, bus: EventBus) -> None:
         bus.subscribe(CALL_ANSWERED, self._on_answered)
         bus.subscribe(CALL_ENDED, self._on_ended)
+        bus.subscribe(MEMBER_PAUSED, self._on_paused)
+
+    async def _on_paused(self, event: DomainEvent) -> None:
+        pause: MemberPause = event.payload
+        if pause.paused:
+            await self._redis.sadd(PAUSED_KEY, pause.extension)
+        else:
+            await self._redis.srem(PAUSED_KEY, pause.extension)
 
     async def _on_answered(self, event: DomainEvent) -> None:
         record: CallRecord = event.payload
@@ -88,17 +101,19 @@ class Presence:
             await pipe.execute()
 
     def add_view(self, pipe: Pipeline, now: datetime) -> None:
-        """Queue the three reads of ``view`` on ``pipe``."""
+        """Queue the reads of ``view`` on ``pipe`` (``VIEW_READS`` commands)."""
         pipe.zrangebyscore(ON_CALL_KEY, now.timestamp() - self._ttl, "+inf")
+        pipe.smembers(PAUSED_KEY)
         pipe.hgetall(LAST_ENDED_KEY)
         pipe.hgetall(ANSWERED_KEY.format(day=now.astimezone(timezone.utc).date().isoformat()))
 
     @staticmethod
     def view(results: Sequence) -> PresenceView:
         """The ``PresenceView`` from the results of ``add_view``'s commands."""
-        on_call, last_ended, answered = results
+        on_call, paused, last_ended, answered = results
         return PresenceView(
             on_call=frozenset(member.partition(SEPARATOR)[0] for member in on_call),
+            paused=frozenset(paused),
             last_call_ended={ext: datetime.fromisoformat(moment) for ext, moment in last_ended.items()},
             calls_today={ext: int(count) for ext, count in answered.items()},
         )

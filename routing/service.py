@@ -161,7 +161,11 @@ class RoutingService:
             round_robin, *results = await pipe.execute()
         view = Presence.view(results[:VIEW_READS])
         owner = await self.owners.owner(caller, results[VIEW_READS]) if caller else None
-        managers = [replace(m, on_call=True) if m.extension in view.on_call else m for m in directory.managers]
+        managers = [
+            replace(m, on_call=m.extension in view.on_call, paused=m.extension in view.paused)
+            if m.extension in view.on_call or m.extension in view.paused else m
+            for m in directory.managers
+        ]
         plan = decide(
             call,
             owner=owner,

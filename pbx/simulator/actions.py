@@ -177,6 +177,23 @@ class SimulatorActions:
         call.monitor = Monitor(path, self.engine.clock.now())
         return success("MixMonitor started")
 
+    async def queue_pause(self, session: Any, headers: dict[str, str]) -> Reply:
+        """``QueuePause``: Interface, Paused (true/false), optional Queue and Reason; ``QueueMemberPause``."""
+        queue, interface = self.engine.queue, header(headers, "Interface")
+        if not interface:
+            return error("Need 'Interface' parameter.")
+        paused = header(headers, "Paused").lower()
+        if paused not in ("true", "false", "yes", "no", "1", "0"):
+            return error("Need 'Paused' parameter.")
+        member = queue.member_by_interface(interface)
+        if member is None or header(headers, "Queue") not in ("", queue.name):
+            return error("Interface not found")
+        member.paused = paused in ("true", "yes", "1")
+        member.paused_reason = header(headers, "Reason") if member.paused else ""
+        member.last_pause = int(self.engine.clock.now()) if member.paused else member.last_pause
+        self.engine.emit(queue.member_status(member, "QueueMemberPause"))
+        return success("Interface paused successfully" if member.paused else "Interface unpaused successfully")
+
     async def queue_status(self, session: Any, headers: dict[str, str]) -> Reply:
         queue = self.engine.queue
         wanted = header(headers, "Queue")
@@ -217,5 +234,6 @@ def register_actions(ami_server: AmiPort, simulator: Simulator) -> None:
         ("Originate", actions.originate), ("Hangup", actions.hangup), ("Redirect", actions.redirect),
         ("Getvar", actions.getvar), ("Setvar", actions.setvar), ("CoreShowChannels", actions.core_show_channels),
         ("MixMonitor", actions.mix_monitor), ("QueueStatus", actions.queue_status), ("Command", actions.command),
+        ("QueuePause", actions.queue_pause),
     ):
         ami_server.register_action(name, handler)

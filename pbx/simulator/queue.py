@@ -16,6 +16,9 @@ class QueueMember:
     calls_taken: int = 0
     last_call: int = 0
     status: int = NOT_INUSE
+    paused: bool = False
+    paused_reason: str = ""
+    last_pause: int = 0
 
     def __post_init__(self) -> None:
         self.name = self.name or f"Agent {self.agent_id}"
@@ -48,18 +51,27 @@ class SalesQueue:
         member = self.member(agent_id)
         return member.name if member is not None else f"Agent {agent_id}"
 
-    def member_status(self, member: QueueMember) -> dict[str, str]:
-        return event("QueueMemberStatus", AGENT, {
+    def member_status(self, member: QueueMember, name: str = "QueueMemberStatus") -> dict[str, str]:
+        """The member's event (``QueueMemberPause`` has the same body as ``QueueMemberStatus``)."""
+        return event(name, AGENT, {
             "Queue": self.name, "MemberName": member.name, "Interface": member.interface,
             "StateInterface": member.interface, "Membership": "static", "Penalty": "0",
-            "CallsTaken": str(member.calls_taken), "LastCall": str(member.last_call), "LastPause": "0",
-            "LoginTime": str(self.login_time), "InCall": "0", "Status": str(member.status), "Paused": "0",
-            "PausedReason": "", "Ringinuse": "0", "Wrapuptime": "0",
+            "CallsTaken": str(member.calls_taken), "LastCall": str(member.last_call),
+            "LastPause": str(member.last_pause), "LoginTime": str(self.login_time), "InCall": "0",
+            "Status": str(member.status), "Paused": str(int(member.paused)), "PausedReason": member.paused_reason,
+            "Ringinuse": "0", "Wrapuptime": "0",
         })
+
+    def ringable(self) -> list[QueueMember]:
+        """The members a call rings: a paused one is left out, as app_queue does."""
+        return [member for member in self.members if not member.paused]
+
+    def member_by_interface(self, interface: str) -> QueueMember | None:
+        return next((member for member in self.members if member.interface == interface), None)
 
     def availability(self) -> str:
         """State of the ``Queue:sales_avail`` device."""
-        return "NOT_INUSE" if any(m.status == NOT_INUSE for m in self.members) else "INUSE"
+        return "NOT_INUSE" if any(m.status == NOT_INUSE for m in self.ringable()) else "INUSE"
 
     def variables(self) -> list[tuple[str, str]]:
         """The ``setqueuevar`` block."""
@@ -94,7 +106,8 @@ class SalesQueue:
         return {
             "Queue": self.name, "Name": member.name, "Location": member.interface,
             "StateInterface": member.interface, "Membership": "static", "Penalty": "0",
-            "CallsTaken": str(member.calls_taken), "LastCall": str(member.last_call), "LastPause": "0",
-            "LoginTime": str(self.login_time), "InCall": "0", "Status": str(member.status), "Paused": "0",
-            "PausedReason": "", "Wrapuptime": "0",
+            "CallsTaken": str(member.calls_taken), "LastCall": str(member.last_call),
+            "LastPause": str(member.last_pause), "LoginTime": str(self.login_time), "InCall": "0",
+            "Status": str(member.status), "Paused": str(int(member.paused)), "PausedReason": member.paused_reason,
+            "Wrapuptime": "0",
         }

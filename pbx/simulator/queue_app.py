@@ -89,7 +89,7 @@ class QueueCall:
         """Ring every member at once; True once one answered and the call is over."""
         engine, chan = self.engine, self.chan
         legs = []
-        for member in self.queue.members:
+        for member in self.queue.ringable():
             leg = AgentLeg.for_queue(engine, member.agent_id, chan)
             self._leg_event("AgentCalled", leg, {})
             engine.emit(dial_event("DialBegin", chan, leg.one, {"DialString": f"Local/{member.agent_id}@sim-agent"}))

@@ -2,8 +2,9 @@
 
 from datetime import datetime, timedelta, timezone
 
-from callcenter.bus import CALL_ANSWERED, CALL_ENDED, DomainEvent, EventBus
+from callcenter.bus import CALL_ANSWERED, CALL_ENDED, MEMBER_PAUSED, DomainEvent, EventBus
 from pbx.tracker.model import CallLeg, CallRecord, Direction, LegResult
+from pbx.tracker.pauses import MemberPause
 from routing.presence import Presence, PresenceView
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
@@ -77,3 +78,12 @@ async def test_the_view_tells_who_is_busy_when_each_last_talked_and_how_often_to
 
 async def test_the_view_of_nobody_is_empty(redis):
     assert await Presence(redis).read_view(T0) == PresenceView()
+
+
+async def test_a_pause_in_the_queue_holds_until_the_member_is_unpaused(redis):
+    bus = EventBus()
+    Presence(redis).subscribe(bus)
+    await bus.publish(DomainEvent(MEMBER_PAUSED, MemberPause("101", True, "обед")))
+    await bus.publish(DomainEvent(MEMBER_PAUSED, MemberPause("102", True)))
+    await bus.publish(DomainEvent(MEMBER_PAUSED, MemberPause("102", False)))  # e.g. its next QueueMemberStatus
+    assert (await Presence(redis).read_view(T0)).paused == {"101"}

@@ -9,12 +9,13 @@ import time
 import pytest
 from sqlalchemy import select
 
-from callcenter.bus import ROUTING_CHANGED, DomainEvent, EventBus
+from callcenter.bus import MEMBER_PAUSED, ROUTING_CHANGED, DomainEvent, EventBus
 from callcenter.clock import FakeClock
 from crm.events import client_changed, managers_changed
 from pbx.agi.server import AgiRequest
 from routing.model import Destination, DestinationKind, RingAttempt, RoutePlan
 from routing.owner_index import OWNERS_KEY
+from pbx.tracker.pauses import MemberPause
 from routing.presence import Presence
 from routing.service import (
     FALLBACK_ERROR,
@@ -106,6 +107,17 @@ async def test_a_manager_on_a_call_is_skipped(sessions, redis):
     assert variables["ROUTE_OWNER"] == "102"
     assert variables["ROUTE_TARGET"] in {"101", "103"}
     assert "102 skipped: on a call" in variables["ROUTE_REASON"]
+
+
+async def test_a_manager_paused_in_the_queue_is_skipped_until_unpaused(sessions, redis):
+    await seed(sessions)
+    bus = EventBus()
+    Presence(redis).subscribe(bus)
+    await bus.publish(DomainEvent(MEMBER_PAUSED, MemberPause("102", True, "lunch")))
+    variables = await service(sessions, redis).decide(request("89123456789"))
+    assert "102" not in targets(variables) and "102 skipped: paused" in variables["ROUTE_REASON"]
+    await bus.publish(DomainEvent(MEMBER_PAUSED, MemberPause("102", False)))
+    assert (await service(sessions, redis).decide(request("89123456789")))["ROUTE_TARGET"] == "102"
 
 
 async def test_an_unknown_caller_follows_the_group_round_robin_across_calls(sessions, redis):
