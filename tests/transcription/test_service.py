@@ -50,9 +50,20 @@ def store(tmp_path) -> LocalStore:
 
 
 @pytest.fixture
-def service(sessions, redis, store, transcriber) -> TranscriptionService:
+def scoring_queued() -> list[int]:
+    """The calls the service handed on for scoring (its ``on_done``), in order."""
+    return []
+
+
+@pytest.fixture
+def service(sessions, redis, store, transcriber, scoring_queued) -> TranscriptionService:
     queue = JobQueue(redis, "jobs:transcription", max_attempts=2, claim_idle_seconds=60, retry_delay_seconds=0)
-    return TranscriptionService(sessions, queue, store, FakeClock(STARTED), transcriber=lambda: transcriber)
+
+    async def queue_scoring(call_id: int) -> None:
+        scoring_queued.append(call_id)
+
+    return TranscriptionService(sessions, queue, store, FakeClock(STARTED), transcriber=lambda: transcriber,
+                                on_done=queue_scoring)
 
 
 async def transcript_of(sessions, call_id: int) -> Transcript:
@@ -60,7 +71,7 @@ async def transcript_of(sessions, call_id: int) -> Transcript:
         return await session.scalar(select(Transcript).where(Transcript.call_id == call_id))
 
 
-async def test_a_ready_recording_is_transcribed_once_by_a_worker(sessions, service, store):
+async def test_a_ready_recording_is_transcribed_once_by_a_worker(sessions, service, store, scoring_queued):
     bus = EventBus()
     service.subscribe(bus)
     call_id, ready = await add_recorded_call(sessions, store, "a")
@@ -80,9 +91,10 @@ async def test_a_ready_recording_is_transcribed_once_by_a_worker(sessions, servi
     assert outcomes == ["done"]
     assert (await service.queue.stats()).waiting == 0 and (await service.queue.stats()).running == 0
     assert (await service.throughput()).jobs == 1
+    assert scoring_queued == [call_id]  # then scored
 
 
-async def test_a_job_run_twice_leaves_one_transcript(sessions, service, store):
+async def test_a_job_run_twice_leaves_one_transcript(sessions, service, store, scoring_queued):
     call_id, ready = await add_recorded_call(sessions, store, "b")
     await service.enqueue(call_id, tracks(ready))
     await service.queue.enqueue(ready)  # the same job again, as after a worker's takeover
@@ -92,6 +104,9 @@ async def test_a_job_run_twice_leaves_one_transcript(sessions, service, store):
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Transcript)) == 1
     assert (await transcript_of(sessions, call_id)).status == Status.DONE
+    # the run that found it done queues the scoring again: a worker that died between committing the
+    # transcript and queueing its scoring loses nothing (scoring twice leaves one score)
+    assert scoring_queued == [call_id, call_id]
 
 
 async def test_unreadable_audio_fails_at_once_with_its_reason(sessions, service, store):
