@@ -10,6 +10,7 @@ originals are left alone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,9 +33,19 @@ class CallTimes:
 
 @dataclass(frozen=True)
 class StoredTrack:
+    """A track of a stored recording: whose voice, which file (store key) and channel."""
+
     role: Role
     key: str
     channel: int
+
+    def as_row(self) -> dict[str, object]:
+        """JSON-able, as the card's ``tracks``, ``recording.ready`` and the transcription job keep it."""
+        return {"role": str(self.role), "key": self.key, "channel": self.channel}
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, object]) -> StoredTrack:
+        return cls(Role(str(row["role"])), str(row["key"]), int(row.get("channel", 0)))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy import select
@@ -205,4 +205,4 @@ def _ready(call: Call, recording_id: int, result: Pickup) -> dict[str, object]:
 
 def track_rows(result: Pickup) -> list[dict[str, object]]:
     """The stored tracks as JSON-able rows: role, key, channel."""
-    return [{**asdict(track), "role": str(track.role)} for track in result.tracks]
+    return [track.as_row() for track in result.tracks]

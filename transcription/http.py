@@ -13,9 +13,10 @@ from api.registry import Routes
 from api.validation import Timestamp
 from crm.call_queries import CallQueries
 from jobs.http import STREAM_ID, QueueDepth, Requeued, queue_depth, requeue_dead
+from recordings.pickup import StoredTrack
 from recordings.service import USABLE
 from storage.models import Transcript
-from transcription.service import Status, TrackRef
+from transcription.service import Status
 
 routes = Routes("transcription")
 
@@ -67,7 +68,7 @@ async def transcribe_again(request: web.Request, principal: Principal, call_id: 
     recording = card.call.recording
     if recording is None or recording.status not in USABLE or not recording.tracks:
         raise NotFound("the call has no usable recording")
-    tracks = [TrackRef.from_payload(track) for track in recording.tracks]
+    tracks = [StoredTrack.from_row(track) for track in recording.tracks]
     return Queued(queued=await context(request).transcription.enqueue(call_id, tracks, again=True))
 
 

@@ -20,7 +20,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -29,11 +28,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from callcenter.bus import RECORDING_READY, DomainEvent, EventBus
 from callcenter.clock import Clock
 from jobs.queue import Job, JobQueue
+from recordings.pickup import StoredTrack
 from recordings.store import RecordingStore, local_file
 from storage.models import Transcript
 from transcription.audio import AudioError, load_channel
 from transcription.engine import Line, SpeakerAudio, Transcriber
-from transcription.normalize import normalize
 from transcription.throughput import Done, Throughput
 
 log = logging.getLogger(__name__)
@@ -46,22 +45,10 @@ class Status(StrEnum):
     FAILED = "failed"
 
 
-@dataclass(frozen=True)
-class TrackRef:
-    """A track of a stored recording: whose voice, which file (store key) and channel."""
-
-    role: str
-    key: str
-    channel: int
-
-    @classmethod
-    def from_payload(cls, row: dict) -> TrackRef:
-        return cls(str(row["role"]), str(row["key"]), int(row.get("channel", 0)))
-
-
-def search_text(lines: list[Line]) -> str:
-    """The lines normalised and space-delimited (leading and trailing space), so ``LIKE '% word%'`` finds words."""
-    words = " ".join(normalize(line.text) for line in lines).split()
+def search_text(rows: list[dict]) -> str:
+    """The stored lines' normal forms (``Line.as_dict``'s ``norm``) space-delimited, with a leading and a
+    trailing space, so ``LIKE '% word%'`` finds words."""
+    words = " ".join(row["norm"] for row in rows).split()
     return f" {' '.join(words)} " if words else ""
 
 
@@ -91,9 +78,9 @@ class TranscriptionService:
 
     async def _on_recording_ready(self, event: DomainEvent) -> None:
         ready = event.payload
-        await self.enqueue(int(ready["call_id"]), [TrackRef.from_payload(track) for track in ready["tracks"]])
+        await self.enqueue(int(ready["call_id"]), [StoredTrack.from_row(track) for track in ready["tracks"]])
 
-    async def enqueue(self, call_id: int, tracks: list[TrackRef], again: bool = False) -> bool:
+    async def enqueue(self, call_id: int, tracks: list[StoredTrack], again: bool = False) -> bool:
         """Queue the call's transcription; False when it is queued or running already, or done (unless ``again``)."""
         async with self._sessions() as session, session.begin():
             transcript = await session.scalar(select(Transcript).where(Transcript.call_id == call_id))
@@ -105,7 +92,7 @@ class TranscriptionService:
                 session.add(transcript)
             _reset(transcript, self._clock)
         try:
-            await self.queue.enqueue({"call_id": call_id, "tracks": [vars(track) for track in tracks]})
+            await self.queue.enqueue({"call_id": call_id, "tracks": [track.as_row() for track in tracks]})
         except Exception as error:  # Redis down: say so on the card; the API can queue it again
             await self._finish(call_id, status=Status.FAILED, error=f"could not queue the job: {error}")
             raise
@@ -114,7 +101,7 @@ class TranscriptionService:
     async def handle(self, job: Job) -> None:
         """A worker's job: transcribe the call and commit its transcript (the queue acknowledges afterwards)."""
         call_id = int(job.payload["call_id"])
-        tracks = [TrackRef.from_payload(track) for track in job.payload["tracks"]]
+        tracks = [StoredTrack.from_row(track) for track in job.payload["tracks"]]
         status = await self._start(call_id, job.attempts)
         if status == Status.DONE:  # a job taken over from a worker that died after committing
             await self._done(call_id)
@@ -133,12 +120,13 @@ class TranscriptionService:
             raise
         transcriber = self._model()
         processing_seconds = time.perf_counter() - started
+        rows = [line.as_dict() for line in lines]
         await self._finish(
             call_id,
             status=Status.DONE,
             error="",
-            lines=[line.as_dict() for line in lines],
-            search_text=search_text(lines),
+            lines=rows,
+            search_text=search_text(rows),
             model=transcriber.model_path.name,
             language=transcriber.options.language,
             audio_seconds=audio_seconds,
@@ -185,14 +173,14 @@ class TranscriptionService:
             self._transcriber = self._load_transcriber()
         return self._transcriber
 
-    def _transcribe(self, tracks: list[TrackRef]) -> tuple[list[Line], float]:
+    def _transcribe(self, tracks: list[StoredTrack]) -> tuple[list[Line], float]:
         if not tracks:
             raise AudioError("the job names no tracks")
         audio = []
         for track in tracks:
             try:
                 with local_file(self._store, track.key) as path:
-                    audio.append(SpeakerAudio(track.role, load_channel(path, track.channel)))
+                    audio.append(SpeakerAudio(str(track.role), load_channel(path, track.channel)))
             except (OSError, ValueError) as error:
                 raise AudioError(f"{track.key}: not in the recordings store ({error})") from error
         return self._model().transcribe(audio), max((track.seconds for track in audio), default=0.0)

@@ -17,8 +17,9 @@ LINES = [
 
 async def add_transcript(sessions, call_id: int, status: str = "done", lines=LINES) -> None:
     async with sessions() as session, session.begin():
+        rows = [line.as_dict() for line in lines]
         session.add(Transcript(call_id=call_id, status=status, model="whisper-base", language="ru",
-                               lines=[line.as_dict() for line in lines], search_text=search_text(lines)))
+                               lines=rows, search_text=search_text(rows)))
 
 
 async def test_the_card_shows_the_dialogue_to_those_who_see_the_call(api, sessions, department):

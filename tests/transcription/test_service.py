@@ -12,11 +12,12 @@ from callcenter.bus import RECORDING_READY, DomainEvent, EventBus
 from callcenter.clock import FakeClock
 from jobs.queue import JobQueue
 from jobs.worker import Worker
+from recordings.pickup import StoredTrack
 from recordings.store import LocalStore, recording_key
 from storage.models import Call, Recording, Transcript
 from tests.support.shared import CORPUS
 from transcription.model import resolve_model
-from transcription.service import Status, TrackRef, TranscriptionService
+from transcription.service import Status, TranscriptionService
 
 STARTED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -40,8 +41,8 @@ async def add_recorded_call(sessions, store: LocalStore, linkedid: str, wav_byte
         return call.id, {"call_id": call.id, "tracks": tracks}
 
 
-def tracks(ready: dict) -> list[TrackRef]:
-    return [TrackRef.from_payload(track) for track in ready["tracks"]]
+def tracks(ready: dict) -> list[StoredTrack]:
+    return [StoredTrack.from_row(track) for track in ready["tracks"]]
 
 
 @pytest.fixture
