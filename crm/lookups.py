@@ -13,9 +13,23 @@ from storage.models import Call, Client, ClientPhone, Manager, RoutingRule
 
 def insert_ignoring_conflicts(session: AsyncSession, table: Table):
     """``INSERT ... ON CONFLICT DO NOTHING`` in the session's dialect."""
+    return _insert(session, table).on_conflict_do_nothing()
+
+
+def insert_or_update(
+    session: AsyncSession, table: Table, values: dict, keys: list[str], update: list[str], where=None
+):
+    """``INSERT values ... ON CONFLICT (keys) DO UPDATE`` of the ``update`` columns with the new values,
+    only where the existing row meets ``where`` (if given), in the session's dialect."""
+    insert = _insert(session, table).values(**values)
+    return insert.on_conflict_do_update(
+        index_elements=keys, set_={column: insert.excluded[column] for column in update}, where=where
+    )
+
+
+def _insert(session: AsyncSession, table: Table):
     dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing()
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
 async def manager_id_by_extension(session: AsyncSession, extension: str | None) -> int | None:

@@ -15,13 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from callcenter.clock import Clock
 from crm.lead_queries import FACT_BY_CONVERSATION
-from crm.lookups import insert_ignoring_conflicts
+from crm.lookups import insert_or_update
 from jobs.queue import Job, JobQueue
 from qa.choice import CallFacts, choose_script
 from qa.conversation import Conversation
@@ -104,33 +104,23 @@ class QaService:
         return choose_script(scripts, CallFacts(call.direction, call.did, groups))
 
     async def _store_score(self, session: AsyncSession, call_id: int, script_id: int, score: ScoreResult) -> None:
-        values = {"total": score.total, "passed": score.passed, "items": score.as_dict()["items"]}
-        stored = await session.execute(
-            insert_ignoring_conflicts(session, CallScore.__table__)
-            .values(call_id=call_id, script_id=script_id, created_at=self._clock.now(), **values)
-            .returning(CallScore.id)
+        """One row per call and script version: scored by this version before, the same result refreshed."""
+        row = {"call_id": call_id, "script_id": script_id, "created_at": self._clock.now(), "total": score.total,
+               "passed": score.passed, "items": score.as_dict()["items"]}
+        await session.execute(
+            insert_or_update(session, CallScore.__table__, row, ["call_id", "script_id"], ["total", "passed", "items"])
         )
-        if stored.scalar() is None:  # scored by this version before: the same result, refreshed
-            await session.execute(
-                update(CallScore).where(CallScore.call_id == call_id, CallScore.script_id == script_id).values(**values)
-            )
 
     async def _store_facts(self, session: AsyncSession, lead_id: int, call_id: int, facts: list[Fact]) -> None:
-        now = self._clock.now()
+        """One row per lead and field; a manager's own entry is left as it is."""
+        changing, now = ["value", "quote", "second", "call_id", "updated_at"], self._clock.now()
         for fact in facts:
-            values = {"value": fact.value[:200], "quote": fact.quote, "second": fact.start, "call_id": call_id,
-                      "updated_at": now}
-            inserted = await session.execute(
-                insert_ignoring_conflicts(session, LeadFact.__table__)
-                .values(lead_id=lead_id, field=fact.field, set_by=FACT_BY_CONVERSATION, **values)
-                .returning(LeadFact.id)
-            )
-            if inserted.scalar() is None:
-                await session.execute(
-                    update(LeadFact)
-                    .where(LeadFact.lead_id == lead_id, LeadFact.field == fact.field, LeadFact.set_by == FACT_BY_CONVERSATION)
-                    .values(**values)
-                )
+            row = {"lead_id": lead_id, "field": fact.field, "set_by": FACT_BY_CONVERSATION, "value": fact.value[:200],
+                   "quote": fact.quote, "second": fact.start, "call_id": call_id, "updated_at": now}
+            await session.execute(insert_or_update(
+                session, LeadFact.__table__, row, ["lead_id", "field"], changing,
+                where=LeadFact.__table__.c.set_by == FACT_BY_CONVERSATION,
+            ))
 
 
 async def _lead_of(session: AsyncSession, call: Call) -> Lead | None:
