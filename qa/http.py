@@ -69,7 +69,12 @@ def score_info(score: CallScore | None) -> ScoreInfo | None:
 
 
 def latest_score(scores: list[CallScore]) -> CallScore | None:
-    return max(scores, key=lambda score: (score.created_at, score.id), default=None)
+    return max(scores, key=_age, default=None)
+
+
+def _age(score: CallScore) -> tuple:
+    """Orders a call's scores oldest first."""
+    return score.created_at, score.id
 
 
 class Scores(BaseModel):
@@ -80,7 +85,7 @@ class Scores(BaseModel):
 async def call_scores(request: web.Request, principal: Principal, call_id: int) -> Scores:
     """The call's score history: which script version gave which score."""
     card = await CallQueries(context(request).sessions).card(data_scope(principal), call_id)
-    newest_first = sorted(card.call.scores, key=lambda score: (score.created_at, score.id), reverse=True)
+    newest_first = sorted(card.call.scores, key=_age, reverse=True)
     return Scores(items=[score_info(score) for score in newest_first])
 
 

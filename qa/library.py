@@ -7,6 +7,8 @@ say which version gave them). Retiring a name deactivates all its versions.
 
 from __future__ import annotations
 
+import contextlib
+
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -24,13 +26,10 @@ class ScriptLibrary:
     async def save(self, source: str, created_by_id: int | None = None) -> QaScript:
         """Validate ``source`` (``ScriptError`` if it is not a script) and store it as its name's next version."""
         script = parse_script(source)
-        for attempt in range(1, SAVE_ATTEMPTS + 1):
-            try:
+        for _ in range(SAVE_ATTEMPTS - 1):
+            with contextlib.suppress(IntegrityError):
                 return await self._add_version(script, source, created_by_id)
-            except IntegrityError:
-                if attempt == SAVE_ATTEMPTS:
-                    raise
-        raise RuntimeError("not reached")
+        return await self._add_version(script, source, created_by_id)
 
     async def _add_version(self, script: Script, source: str, created_by_id: int | None) -> QaScript:
         async with self._sessions() as session, session.begin():

@@ -4,7 +4,7 @@ An example phrase becomes its distinct dictionary forms ("Как я могу к 
 обращаться?" → как, я, мочь, к, вы, обращаться). It is heard where enough of
 them (the ``threshold`` share) occur close together in one speaker's words:
 within the phrase's length plus a little slack, in any order, across the
-lines of one turn. A heard word counts as an example's word when its
+speaker's consecutive lines. A heard word counts as an example's word when its
 dictionary or normal form is the same, or alike to ``fuzz`` (0-100, the
 ``rapidfuzz`` ratio), which forgives a misrecognised letter in a long word;
 a long script word also counts inside a longer heard word (the best-matching
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 

@@ -72,7 +72,7 @@ class QaService:
             )
             if call is None or call.transcript is None or call.transcript.status != Status.DONE:
                 return None
-            row = await (self._script(session, int(script_id)) if script_id else self._fitting(session, call))
+            row = await (session.get(QaScript, int(script_id)) if script_id else self._fitting(session, call))
             if row is None:
                 return None
             scorer = self._scorer(row)
@@ -87,10 +87,6 @@ class QaService:
         if row.id not in self._scorers:
             self._scorers[row.id] = Scorer(parse_script(row.source))
         return self._scorers[row.id]
-
-    @staticmethod
-    async def _script(session: AsyncSession, script_id: int) -> QaScript | None:
-        return await session.get(QaScript, script_id)
 
     @staticmethod
     async def _fitting(session: AsyncSession, call: Call) -> QaScript | None:
