@@ -17,10 +17,13 @@ import asyncio
 import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
+
+if TYPE_CHECKING:
+    from callcenter.config import Settings
 
 WORKER_DIED = "worker died or timed out"
 POLL_SECONDS = 0.1  # how often a blocking claim polls when the server did not block
@@ -122,6 +125,17 @@ class JobQueue:
         self._hold = redis.register_script(HOLD)
         self._bury = redis.register_script(BURY)
         self._requeue = redis.register_script(REQUEUE)
+
+    @classmethod
+    def configured(cls, redis: Redis, settings: Settings, name: str) -> JobQueue:
+        """A queue with the configured attempts, take-over and retry delay (transcription and scoring share them)."""
+        return cls(
+            redis,
+            name,
+            max_attempts=settings.transcription_max_attempts,
+            claim_idle_seconds=settings.transcription_claim_idle_seconds,
+            retry_delay_seconds=settings.transcription_retry_seconds,
+        )
 
     async def enqueue(self, payload: dict[str, Any]) -> str:
         """Add a job; returns its id."""

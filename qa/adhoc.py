@@ -18,6 +18,7 @@ from callcenter.progress import consoles, each_file
 from qa.conversation import Conversation
 from qa.scoring import Scorer
 from qa.script import Script
+from transcription.adhoc import tracks_of
 from transcription.audio import AudioError
 from transcription.engine import Transcriber
 
@@ -50,8 +51,6 @@ def score_files(
     script: Script, files: list[Path], load_transcriber: Callable[[], Transcriber], client_channel: int
 ) -> bool:
     """Print each file's score; whether every file could be scored."""
-    from transcription.adhoc import tracks_of
-
     out, err = consoles()
     scorer = Scorer(script)
     transcriber: Transcriber | None = None

@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from callcenter.clock import Clock
 from callcenter.config import Settings
+from jobs.queue import JobQueue
 from jobs.worker import Worker, consumer_name
 from qa.service import QaService
-from transcription.worker import job_queue
 
 
 def qa_service(settings: Settings, sessions: async_sessionmaker, redis: Redis, clock: Clock) -> QaService:
-    return QaService(sessions, job_queue(redis, settings, settings.qa_stream), clock)
+    return QaService(sessions, JobQueue.configured(redis, settings, settings.qa_stream), clock)
 
 
 def qa_worker(service: QaService, on_result: Callable[[str, float], None] | None = None, suffix: int = 0) -> Worker:

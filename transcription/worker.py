@@ -34,17 +34,6 @@ def load_transcriber(settings: Settings) -> Transcriber:
     return Transcriber(path, engine_options(settings))
 
 
-def job_queue(redis: Redis, settings: Settings, stream: str) -> JobQueue:
-    """A job queue on ``stream`` with the configured attempts, take-over and retry delay (scoring shares them)."""
-    return JobQueue(
-        redis,
-        stream,
-        max_attempts=settings.transcription_max_attempts,
-        claim_idle_seconds=settings.transcription_claim_idle_seconds,
-        retry_delay_seconds=settings.transcription_retry_seconds,
-    )
-
-
 def transcription_service(
     settings: Settings,
     sessions: async_sessionmaker,
@@ -56,7 +45,7 @@ def transcription_service(
     ``on_done(call_id)`` follows each committed transcript (the scoring's ``enqueue``)."""
     return TranscriptionService(
         sessions,
-        job_queue(redis, settings, settings.transcription_stream),
+        JobQueue.configured(redis, settings, settings.transcription_stream),
         LocalStore(settings.effective_recordings_dir),
         clock,
         transcriber=lambda: load_transcriber(settings),
