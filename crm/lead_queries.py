@@ -15,7 +15,9 @@ from accounts.access import Scope
 from api.errors import Conflict, NotFound
 from api.pagination import PageRequest, SortField, Sorting
 from api.validation import UNSET
+from callcenter.bus import EventBus
 from callcenter.clock import Clock, SystemClock
+from crm.events import lead_changed
 from crm.staff import require_manager
 from crm.visibility import visible_leads
 from storage.models import Lead, LeadFact
@@ -44,9 +46,11 @@ class LeadFilters:
 
 
 class LeadQueries:
-    def __init__(self, sessions: async_sessionmaker, clock: Clock | None = None) -> None:
+    def __init__(self, sessions: async_sessionmaker, clock: Clock | None = None, bus: EventBus | None = None) -> None:
+        """``bus`` hears ``lead.changed`` when an update may give the number another owner (or none)."""
         self._sessions = sessions
         self._clock = clock or SystemClock()
+        self._bus = bus
 
     async def page(self, scope: Scope, filters: LeadFilters, page: PageRequest) -> tuple[list[Lead], str | None]:
         async with self._sessions() as session:
@@ -69,8 +73,9 @@ class LeadQueries:
                 await session.flush()
             except IntegrityError:
                 raise Conflict("the number already has an open lead") from None
-            return lead
-
+        if self._bus is not None and (owner_id is not UNSET or status is not None):
+            await self._bus.publish(lead_changed(lead.id, lead.phone))
+        return lead
 
     async def set_fact(self, scope: Scope, lead_id: int, field: str, value: str, user_id: int | None) -> Lead:
         """A manager's entry on the lead's card: it replaces what the conversation gave, and stays."""

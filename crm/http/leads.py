@@ -14,7 +14,6 @@ from api.pagination import Page, PageQuery
 from api.registry import Routes
 from api.validation import UNSET, Patch, Schema, Timestamp, sent
 from crm.clients import ClientService
-from crm.events import lead_changed
 from crm.http.clients import ClientOut, Name, client_out, responsible_for
 from crm.http.fields import Phone
 from crm.lead_queries import LEAD_SORTS, LeadFilters, LeadQueries
@@ -77,7 +76,7 @@ class LeadConversion(Schema):
 
 def _leads(request: web.Request) -> LeadQueries:
     ctx = context(request)
-    return LeadQueries(ctx.sessions, ctx.clock)
+    return LeadQueries(ctx.sessions, ctx.clock, ctx.bus)
 
 
 @routes.get("/leads", roles=CALL_DATA, query=LeadQuery, response=Page[LeadOut])
@@ -101,8 +100,6 @@ async def update_lead(request: web.Request, principal: Principal, lead_id: int, 
     if owner_id is not UNSET and not may(principal, ASSIGN):
         raise Forbidden("only the head of sales gives leads to other managers")
     lead = await _leads(request).update(data_scope(principal), lead_id, status=body.status, owner_id=owner_id)
-    if owner_id is not UNSET or body.status is not None:  # who owns the number may have changed
-        await context(request).bus.publish(lead_changed(lead.id, lead.phone))
     return LeadOut.model_validate(lead)
 
 
