@@ -30,6 +30,7 @@ from crm.tasks import CallbackTaskService
 from live.publisher import LivePublisher
 from pbx.agi.server import FastAgiServer
 from pbx.ami.connector import AmiConnector
+from pbx.ami.relay import ActionRelay
 from pbx.tracker.tracker import CallTracker, TrackerConfig
 from recordings.compression import compress_older
 from recordings.retention import INTERVAL_SECONDS as RETENTION_INTERVAL_SECONDS, apply_retention
@@ -66,6 +67,7 @@ class Services:
     routing: RoutingService
     connector: AmiConnector
     agi: FastAgiServer
+    ami_actions: ActionRelay  # any instance's AMI actions, sent by the leader
     click_to_call: ClickToCall
     metrics: Metrics
     webhooks: WebhookService
@@ -144,9 +146,10 @@ class Services:
         )
         routing.subscribe(bus)
         agi = FastAgiServer(routing.decide, decide_timeout=settings.agi_answer_seconds)
+        ami_actions = ActionRelay(redis, connector)
         click_to_call = ClickToCall(
             sessions,
-            connector.send_action,
+            ami_actions.send_action,
             DialPlan(settings.callback_agent_channel, settings.callback_outbound_context, settings.callback_dial_prefix),
         )
         Outbox(sessions, clock).subscribe(bus)
@@ -155,7 +158,7 @@ class Services:
         return cls(
             settings=settings, engine=engine, sessions=sessions, redis=redis, bus=bus, pipeline=pipeline,
             call_cards=call_cards, leads=leads, callback_tasks=callback_tasks, presence=presence, routing=routing,
-            connector=connector, agi=agi, click_to_call=click_to_call, metrics=metrics,
+            connector=connector, ami_actions=ami_actions, agi=agi, click_to_call=click_to_call, metrics=metrics,
             webhooks=WebhookService(sessions, clock), webhook_worker=webhook_worker, recordings=recordings,
             recording_store=recording_store, transcription=transcription, qa=qa, clock=clock,
         )
@@ -207,9 +210,11 @@ class Services:
         await self.leadership.start()
 
     async def _lead(self) -> None:
-        """Connect to Asterisk (retrying in the background); start finalising calls, escalating overdue tasks,
-        picking up recordings, compressing the older ones and applying their retention."""
+        """Connect to Asterisk (retrying in the background); start sending the other instances' AMI actions,
+        finalising calls, escalating overdue tasks, picking up recordings, compressing the older ones and
+        applying their retention."""
         await self.connector.start()
+        self._tasks.append(asyncio.create_task(self.ami_actions.serve(), name="ami-action-relay"))
         self._tasks.append(asyncio.create_task(self.pipeline.expire_forever(), name="tracker-expire"))
         self._tasks.append(asyncio.create_task(self._escalate_forever(), name="task-escalation"))
         self._tasks.append(asyncio.create_task(self.recordings.run_forever(), name="recording-pickup"))
@@ -258,7 +263,7 @@ class Services:
         await self.webhook_worker.stop()
         await self.connector.stop()
         await self.agi.stop()
-        await self.routing.owners.stop()
+        await self.routing.stop()
         await self.redis.aclose()
         await self.engine.dispose()
 

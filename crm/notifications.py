@@ -1,7 +1,7 @@
 """Telling the responsible manager that a colleague answered their client.
 
-When an inbound call from a known number (a client's, or an open lead's with
-an owner) is answered by someone other than that owner, the owner gets one
+When an inbound call from a number with an owner (``crm.owners``) is answered
+by someone other than that owner, the owner gets one
 ``Notification`` of kind ``colleague_answered`` for that call, and the bus
 carries ``notification.created`` for their browser. A replayed call notifies
 once (unique manager, kind and call). Subscribe after the lead service: a
@@ -10,15 +10,15 @@ new caller's lead is owned by whoever answered, so nobody else is told.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from callcenter.bus import CALL_ENDED, NOTIFICATION_CREATED, DomainEvent, EventBus
 from callcenter.clock import Clock
-from crm.leads import LEAD_OPEN, answering_extension, lead_phone, utc
-from crm.lookups import call_id_by_linkedid, client_of_phone, insert_ignoring_conflicts
+from crm.leads import answering_extension, lead_phone, utc
+from crm.lookups import call_id_by_linkedid, insert_ignoring_conflicts
+from crm.owners import owner_of
 from pbx.tracker.model import CallRecord
-from storage.models import Lead, Manager, Notification
+from storage.models import Notification
 
 COLLEAGUE_ANSWERED = "colleague_answered"
 
@@ -47,8 +47,8 @@ class OwnerNotifier:
         if answering_extension(record) is None or phone is None:
             return None
         async with self._sessions() as session, session.begin():
-            owner_id, owner_extension = await _owner(session, phone)
-            if owner_id is None or not colleague_answered(record, owner_extension):
+            owner = await owner_of(session, phone)
+            if owner is None or not colleague_answered(record, owner.extension):
                 return None
             call_id = await call_id_by_linkedid(session, record.linkedid)
             payload = {
@@ -56,26 +56,17 @@ class OwnerNotifier:
                 "phone": phone,
                 "caller_name": record.caller_name,
                 "answered_by": record.answered_by,
-                "owner": owner_extension,
+                "owner": owner.extension,
             }
             created_id = await session.scalar(
                 insert_ignoring_conflicts(session, Notification.__table__)
-                .values(manager_id=owner_id, kind=COLLEAGUE_ANSWERED, call_id=call_id, payload=payload,
+                .values(manager_id=owner.manager_id, kind=COLLEAGUE_ANSWERED, call_id=call_id, payload=payload,
                         created_at=utc(self._clock.now()))
                 .returning(Notification.id)
             )
             notification = await session.get(Notification, created_id) if created_id is not None else None
         if notification is not None:
-            await self._bus.publish(DomainEvent(NOTIFICATION_CREATED, {"id": notification.id, "manager_id": owner_id,
-                                                                       "kind": COLLEAGUE_ANSWERED, **payload}))
+            created = {"id": notification.id, "manager_id": owner.manager_id, "kind": COLLEAGUE_ANSWERED, **payload}
+            await self._bus.publish(DomainEvent(NOTIFICATION_CREATED, created))
         return notification
 
-
-async def _owner(session: AsyncSession, phone: str) -> tuple[int | None, str | None]:
-    """The caller's owner (the client's responsible manager, else the open lead's owner): id and extension."""
-    _, manager_id = await client_of_phone(session, phone)
-    if manager_id is None:
-        manager_id = await session.scalar(select(Lead.owner_id).where(Lead.phone == phone, Lead.status == LEAD_OPEN))
-    if manager_id is None:
-        return None, None
-    return manager_id, await session.scalar(select(Manager.extension).where(Manager.id == manager_id))

@@ -1,6 +1,9 @@
 """Callback tasks: a missed inbound call opens a task to call the number back,
 for the manager responsible for it, due ``sla_minutes`` after the call ended.
 
+- The task is for the number's owner (``crm.owners``: the client's responsible
+  manager, else the open lead's owner), else the last active manager its call
+  rang, else nobody (the head of sales picks up unassigned tasks).
 - One open task per number: a partial unique index on ``callback_tasks.phone``
   where ``status = 'open'``. A further missed call from the number updates the
   open task (``missed_count``, ``last_missed_at``; the deadline stays).
@@ -34,6 +37,7 @@ from callcenter.bus import CALL_ENDED, TASK_CLOSED, TASK_CREATED, TASK_OVERDUE, 
 from callcenter.clock import Clock, SystemClock
 from crm.leads import LEAD_OPEN, iso, utc
 from crm.lookups import call_id_by_linkedid, client_of_phone, insert_ignoring_conflicts
+from crm.owners import owner_of
 from pbx.tracker.model import CallRecord, Direction, Disposition
 from storage.models import CallbackTask, CallbackTaskCall, Lead, Manager
 
@@ -77,22 +81,6 @@ def last_rung_manager(extensions: Iterable[str], manager_ids: Mapping[str, int])
     for extension in reversed(list(extensions)):
         if extension in manager_ids:
             return manager_ids[extension]
-    return None
-
-
-def choose_owner(
-    client_manager: int | None,
-    lead_owner: int | None,
-    last_rung: int | None,
-    inactive: Iterable[int] = (),
-) -> int | None:
-    """The owner chain: the client's responsible manager, else the lead's
-    owner, else the last manager who rang, else nobody (the ROP picks up
-    unassigned tasks). Inactive managers are passed over."""
-    inactive = set(inactive)
-    for candidate in (client_manager, lead_owner, last_rung):
-        if candidate is not None and candidate not in inactive:
-            return candidate
     return None
 
 
@@ -161,17 +149,16 @@ class CallbackTaskService:
         async with self._sessions() as session, session.begin():
             if await session.get(CallbackTaskCall, record.linkedid) is not None:
                 return None  # a replay: this call was counted already
-            client_id, client_manager = await client_of_phone(session, phone)
-            lead_id, lead_owner = await _open_lead_of(session, phone)
-            last_rung = await _last_rung(session, record)
-            inactive = await _inactive(session, (client_manager, lead_owner, last_rung))
+            client_id, _ = await client_of_phone(session, phone)
+            lead_id = await session.scalar(select(Lead.id).where(Lead.phone == phone, Lead.status == LEAD_OPEN))
+            owner = await owner_of(session, phone)
             created_id = await session.scalar(
                 insert_ignoring_conflicts(session, CallbackTask.__table__)
                 .values(
                     phone=phone,
                     client_id=client_id,
                     lead_id=lead_id,
-                    manager_id=choose_owner(client_manager, lead_owner, last_rung, inactive),
+                    manager_id=owner.manager_id if owner else await _last_rung(session, record),
                     status=TASK_OPEN,
                     first_call_id=await call_id_by_linkedid(session, record.linkedid),
                     first_linkedid=record.linkedid,
@@ -311,21 +298,10 @@ async def _payloads(session: AsyncSession, tasks: list[CallbackTask], linkedid: 
     return [task_payload(task, extensions.get(task.manager_id), linkedid) for task in tasks]
 
 
-async def _open_lead_of(session: AsyncSession, phone: str) -> tuple[int | None, int | None]:
-    row = (await session.execute(select(Lead.id, Lead.owner_id).where(Lead.phone == phone, Lead.status == LEAD_OPEN))).first()
-    return (None, None) if row is None else (row[0], row[1])
-
-
 async def _last_rung(session: AsyncSession, record: CallRecord) -> int | None:
     extensions = [leg.extension for leg in record.legs]
     if not extensions:
         return None
-    rows = await session.execute(select(Manager.extension, Manager.id).where(Manager.extension.in_(set(extensions))))
-    return last_rung_manager(extensions, dict(rows.all()))
+    active = select(Manager.extension, Manager.id).where(Manager.extension.in_(set(extensions)), Manager.active.is_(True))
+    return last_rung_manager(extensions, dict((await session.execute(active)).all()))
 
-
-async def _inactive(session: AsyncSession, candidates: Iterable[int | None]) -> set[int]:
-    ids = {candidate for candidate in candidates if candidate is not None}
-    if not ids:
-        return set()
-    return set(await session.scalars(select(Manager.id).where(Manager.id.in_(ids), Manager.active.is_(False))))

@@ -29,6 +29,7 @@ from crm.http.leads import LeadOut
 from crm.http.tasks import TaskOut
 from crm.lead_queries import LEAD_SORTS, LeadFilters, LeadQueries
 from crm.leads import LEAD_OPEN
+from crm.owners import Owner, owner_of
 from crm.task_queries import TASK_SORTS, TaskFilters, TaskQueries
 from crm.tasks import TASK_OPEN, is_overdue
 from pbx.tracker.model import CallRecord, Direction, Disposition, LegResult
@@ -59,7 +60,9 @@ class CallerCard(BaseModel):
     rang_at: Timestamp
     client: ClientRef | None
     lead: LeadOut | None = Field(description="The number's open lead.")
-    owner: ManagerRef | None = Field(description="The client's responsible manager, else the open lead's owner.")
+    owner: ManagerRef | None = Field(
+        description="The client's responsible manager, else the open lead's owner (active managers only)."
+    )
     open_tasks: list[TaskOut] = Field(description="Open callback tasks for the number.")
     recent_calls: list[RecentCall] = Field(description=f"The last {RECENT_CALLS} calls with the number, newest first.")
 
@@ -78,10 +81,8 @@ class CardBuilder:
         if not record.legs or record.legs[-1].result is not LegResult.RINGING:
             return None
         leg, phone = record.legs[-1], record.client_number
-        client, lead, tasks, calls = await self._known(phone) if phone else (None, None, [], [])
-        owner_id = client.responsible_manager_id if client is not None else None
-        if owner_id is None and lead is not None:
-            owner_id = lead.owner_id
+        client, lead, owner, tasks, calls = await self._known(phone) if phone else (None, None, None, [], [])
+        owner_id = owner.manager_id if owner is not None else None
         managers = await self._managers({owner_id, *(call.answered_by_id for call in calls)}, leg.extension)
         now = self._clock.now()
         return CallerCard(
@@ -109,18 +110,23 @@ class CardBuilder:
             ],
         )
 
-    async def _known(self, phone: str) -> tuple[Client | None, Lead | None, list[CallbackTask], list[Call]]:
-        """The number's client, open lead, open tasks and last calls, read side by side."""
-        (clients, _), (leads, _), (tasks, _), (calls, _) = await asyncio.gather(
+    async def _known(self, phone: str) -> tuple[Client | None, Lead | None, Owner | None, list[CallbackTask], list[Call]]:
+        """The number's client, open lead, owner, open tasks and last calls, read side by side."""
+        (clients, _), (leads, _), owner, (tasks, _), (calls, _) = await asyncio.gather(
             self._clients.page(EVERYONE, ClientFilters(phone=phone), _first(CLIENT_SORTS.default, 1)),
             self._leads.page(EVERYONE, LeadFilters(status=LEAD_OPEN, phone=phone), _first(LEAD_SORTS.default, 1)),
+            self._owner(phone),
             self._tasks.page(
                 EVERYONE, TaskFilters(now=self._clock.now(), status=TASK_OPEN, phone=phone),
                 _first(TASK_SORTS.default, MAX_LIMIT),
             ),
             self._calls.page(EVERYONE, CallFilters(phone=phone), _first(CALL_SORTS.default, RECENT_CALLS)),
         )
-        return next(iter(clients), None), next(iter(leads), None), tasks, calls
+        return next(iter(clients), None), next(iter(leads), None), owner, tasks, calls
+
+    async def _owner(self, phone: str) -> Owner | None:
+        async with self._sessions() as session:
+            return await owner_of(session, phone)
 
     async def manager_ids(self, extensions: Iterable[str]) -> list[int]:
         """The ids of the managers with these extensions (other phones are nobody's)."""

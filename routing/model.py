@@ -46,6 +46,9 @@ class Strategy(StrEnum):
     RING_ALL = "ring_all"  # everyone at once
 
 
+HISTORY_STRATEGIES = frozenset({Strategy.LEAST_RECENT, Strategy.FEWEST_CALLS})  # those that need ``CallStats``
+
+
 @dataclass(frozen=True)
 class OwnerStep:
     """Ring the caller's responsible manager."""

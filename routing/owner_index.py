@@ -1,8 +1,8 @@
 """Every known number's owner, in Redis, so routing never asks the database.
 
-The owner of a number (E.164) is the extension of the responsible manager of
-the client with that number, else of the owner of its open lead (active
-managers only). The index is the hash ``routing:owners``: number → extension
+A number's owner is the extension of the manager ``crm.owners`` says owns it
+(the client's responsible manager, else the open lead's owner; active managers
+only). The index is the hash ``routing:owners``: number → extension
 (a number without an owner is absent), and the marker field ``ready`` (JSON:
 version, when it was built, how many owners), which says the hash is
 complete: with the marker, a number missing from the hash is a new caller.
@@ -33,17 +33,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
-from sqlalchemy import Select, bindparam, literal, select, union_all
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from callcenter.bus import CALL_ENDED, CLIENT_CHANGED, LEAD_CHANGED, MANAGERS_CHANGED, DomainEvent, EventBus
 from callcenter.clock import Clock
 from callcenter.leadership import RedisLease
 from crm.events import ClientChanged, LeadChanged, ManagersChanged
-from crm.leads import LEAD_OPEN, answering_extension, lead_phone
+from crm.leads import answering_extension, lead_phone
+from crm.owners import ALL_OWNED_NUMBERS, owners_of
 from pbx.tracker.model import CallRecord
-from storage.models import Client, ClientPhone, Lead, Manager
 
 log = logging.getLogger(__name__)
 
@@ -87,30 +85,6 @@ class IndexState:
         return cls(int(data["version"]), datetime.fromisoformat(data["built_at"]), int(data["owners"]))
 
 
-def _owner_queries(some: bool) -> tuple[Select, Select]:
-    """(phone, extension, rank) of open leads (rank 1) and client numbers (rank
-    0) with an active owner; ``some``: only the numbers bound to ``:phones``."""
-    leads = (
-        select(Lead.phone, Manager.extension, literal(1).label("rank"))
-        .join(Manager, Lead.owner_id == Manager.id)
-        .where(Lead.status == LEAD_OPEN, Manager.active.is_(True))
-    )
-    clients = (
-        select(ClientPhone.phone, Manager.extension, literal(0).label("rank"))
-        .join(Client, ClientPhone.client_id == Client.id)
-        .join(Manager, Client.responsible_manager_id == Manager.id)
-        .where(Manager.active.is_(True))
-    )
-    if some:
-        phones = bindparam("phones", expanding=True)
-        leads, clients = leads.where(Lead.phone.in_(phones)), clients.where(ClientPhone.phone.in_(phones))
-    return leads, clients
-
-
-ALL_OWNERS = _owner_queries(False)  # leads first: written later, a client's manager wins
-SOME_OWNERS = union_all(*_owner_queries(True))
-
-
 class OwnerIndex:
     """The owner index of one Redis, built and kept current from the database."""
 
@@ -136,14 +110,10 @@ class OwnerIndex:
 
     # -- the hot path
 
-    @staticmethod
-    def add_lookup(pipe: Pipeline, phone: str) -> None:
-        """Queue the read of ``owner`` on ``pipe``: the number's owner and the marker."""
-        pipe.hmget(OWNERS_KEY, phone, READY_FIELD)
-
     async def owner(self, phone: str, result: Sequence) -> str | None:
-        """The owner of ``phone`` from the result of ``add_lookup``; from the
-        database while the index is not complete."""
+        """The owner of ``phone`` from ``HMGET routing:owners <phone> ready``
+        (read by ``routing.snapshot``); from the database while the index is
+        not complete."""
         extension, ready = result
         if ready is not None:
             return extension
@@ -152,14 +122,11 @@ class OwnerIndex:
     # -- reading the database
 
     async def owners_from_database(self, phones: Collection[str]) -> dict[str, str]:
-        """The owner of each of ``phones`` that has one, in one autocommit statement."""
+        """The owner's extension of each of ``phones`` that has one, in one autocommit statement."""
         async with self._sessions() as session:
             connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            owners: dict[str, str] = {}
-            for phone, extension, rank in await connection.execute(SOME_OWNERS, {"phones": list(phones)}):
-                if rank == 0 or phone not in owners:  # a client's manager wins over a lead's owner
-                    owners[phone] = extension
-        return owners
+            owners = await owners_of(connection, phones)
+        return {phone: owner.extension for phone, owner in owners.items()}
 
     # -- building
 
@@ -196,10 +163,10 @@ class OwnerIndex:
         structure is kept (which would set off long garbage collections).
         Returns how many numbers have an owner."""
         async with self._sessions() as session, session.begin():
-            for query in ALL_OWNERS:
+            for query in ALL_OWNED_NUMBERS:  # written in this order, a client's manager wins over a lead's owner
                 result = await session.stream(query, execution_options={"yield_per": BATCH})
                 async for rows in result.partitions():
-                    await self._write(building, {phone: extension for phone, extension, _ in rows})
+                    await self._write(building, {phone: extension for phone, _, extension, _ in rows})
         return await self._redis.hlen(building)
 
     async def _write(self, building: str, fields: dict[str, str]) -> None:

@@ -13,18 +13,18 @@ the flag with every member status, so a missed event is corrected).
 For the group strategies each answered call's end is kept too: when each
 manager's last call ended (hash ``presence:last_ended``) and how many calls
 they answered per UTC day (hash ``presence:answered:<YYYY-MM-DD>``, kept two
-days). ``add_view``/``view`` read all of it in three commands of the caller's
-pipeline, so routing needs one round trip whatever the size of the team.
+days). Routing reads all of it at once, whatever the size of the team
+(``view_keys``, ``on_call_since`` and ``view``, from ``routing.snapshot``'s
+script); ``read_view`` reads it on its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
 
 from callcenter.bus import CALL_ANSWERED, CALL_ENDED, MEMBER_PAUSED, DomainEvent, EventBus
 from pbx.tracker.model import CallRecord
@@ -37,7 +37,6 @@ ANSWERED_KEY = "presence:answered:{day}"
 DEFAULT_TTL_SECONDS = 4 * 3600
 ANSWERED_TTL_SECONDS = 2 * 24 * 3600
 SEPARATOR = "|"
-VIEW_READS = 4  # commands ``add_view`` queues
 
 
 @dataclass(frozen=True)
@@ -100,17 +99,20 @@ class Presence:
             pipe.expire(answered, ANSWERED_TTL_SECONDS)
             await pipe.execute()
 
-    def add_view(self, pipe: Pipeline, now: datetime) -> None:
-        """Queue the reads of ``view`` on ``pipe`` (``VIEW_READS`` commands)."""
-        pipe.zrangebyscore(ON_CALL_KEY, now.timestamp() - self._ttl, "+inf")
-        pipe.smembers(PAUSED_KEY)
-        pipe.hgetall(LAST_ENDED_KEY)
-        pipe.hgetall(ANSWERED_KEY.format(day=now.astimezone(timezone.utc).date().isoformat()))
+    def view_keys(self, now: datetime) -> tuple[str, str, str, str]:
+        """The keys ``view`` is made of at ``now``: on call, paused, last ended, answered today."""
+        today = now.astimezone(timezone.utc).date().isoformat()
+        return ON_CALL_KEY, PAUSED_KEY, LAST_ENDED_KEY, ANSWERED_KEY.format(day=today)
+
+    def on_call_since(self, now: datetime) -> float:
+        """The earliest answer time (score of ``presence:on_call``) that still counts at ``now``."""
+        return now.timestamp() - self._ttl
 
     @staticmethod
-    def view(results: Sequence) -> PresenceView:
-        """The ``PresenceView`` from the results of ``add_view``'s commands."""
-        on_call, paused, last_ended, answered = results
+    def view(
+        on_call: Collection[str], paused: Collection[str], last_ended: Mapping[str, str], answered: Mapping[str, str]
+    ) -> PresenceView:
+        """The ``PresenceView`` from what the ``view_keys`` hold (on call: the members since ``on_call_since``)."""
         return PresenceView(
             on_call=frozenset(member.partition(SEPARATOR)[0] for member in on_call),
             paused=frozenset(paused),
@@ -120,6 +122,10 @@ class Presence:
 
     async def read_view(self, now: datetime) -> PresenceView:
         """The view on its own (one round trip)."""
+        on_call, paused, last_ended, answered = self.view_keys(now)
         async with self._redis.pipeline(transaction=False) as pipe:
-            self.add_view(pipe, now)
-            return self.view(await pipe.execute())
+            pipe.zrangebyscore(on_call, self.on_call_since(now), "+inf")
+            pipe.smembers(paused)
+            pipe.hgetall(last_ended)
+            pipe.hgetall(answered)
+            return self.view(*await pipe.execute())

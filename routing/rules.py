@@ -28,6 +28,7 @@ from routing.model import (
     DEFAULT_RING_SECONDS,
     DidRule,
     ExtensionStep,
+    HISTORY_STRATEGIES,
     FallbackChain,
     GroupStep,
     OwnerStep,
@@ -151,6 +152,16 @@ class RuleBook:
         if rule is not None:
             return rule
         return DidRule(chain=self.group_chains([self.default_group])[self.default_group])
+
+    def uses_call_history(self) -> bool:
+        """Whether a chain ranks a group by its managers' call history
+        (``CallStats``: least recent, fewest calls); round robin and ring all do not."""
+        chains = [*self.chains_of_groups.values()]
+        for rule in self.did_rules.values():
+            chains += [rule.chain, *rule.ivr.values()]
+        return any(
+            isinstance(step, GroupStep) and step.strategy in HISTORY_STRATEGIES for chain in chains for step in chain.steps
+        )
 
     def group_chains(self, groups: Sequence[str]) -> dict[str, FallbackChain]:
         """The chain of each of ``groups``: its own, else its managers by round-robin."""

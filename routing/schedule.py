@@ -21,8 +21,9 @@ OUTSIDE_HOURS = "outside working hours"
 
 Shift = tuple[int, int]  # minutes after the start day's midnight; the end may pass the next midnight
 Week = tuple[tuple[Shift, ...], ...]  # Monday first
-MAX_REMEMBERED_WEEKS = 1024
-_WEEKS: dict[str, Week] = {}  # repr(working hours) -> their week
+MAX_REMEMBERED = 4096
+# (id(working hours), time zone, holidays, minute since the epoch) -> the hours and the answer
+_REMEMBERED: dict[tuple[int, str, frozenset[str], int], tuple[WorkingHours, str | None]] = {}
 
 
 def is_working(manager: ManagerState, at: datetime) -> bool:
@@ -32,11 +33,27 @@ def is_working(manager: ManagerState, at: datetime) -> bool:
 def off_duty_reason(manager: ManagerState, at: datetime) -> str | None:
     """``None`` when ``manager`` is on duty at ``at``, else ``HOLIDAY`` or ``OUTSIDE_HOURS``.
 
-    Raises ``TypeError`` for a naive ``at`` and ``ValueError`` for an unknown
-    time zone or malformed hours."""
+    Shifts are whole minutes, so the answer holds for the whole minute: it is
+    remembered per manager's schedule and minute (routing judges the same
+    managers on every call). Raises ``TypeError`` for a naive ``at`` and
+    ``ValueError`` for an unknown time zone or malformed hours."""
+    if at.utcoffset() is None:
+        raise TypeError(f"{at} has no time zone")
+    key = (id(manager.working_hours), manager.timezone, manager.holidays, int(at.timestamp() // 60))
+    remembered = _REMEMBERED.get(key)
+    if remembered is not None and remembered[0] is manager.working_hours:
+        return remembered[1]
+    reason = _judge(manager, at)
+    if len(_REMEMBERED) >= MAX_REMEMBERED:
+        _REMEMBERED.clear()
+    _REMEMBERED[key] = (manager.working_hours, reason)  # kept alive with the answer, so the id is not reused
+    return reason
+
+
+def _judge(manager: ManagerState, at: datetime) -> str | None:
     local = _local_time(at, manager.timezone)
     minute = local.hour * 60 + local.minute
-    week = _week(manager.working_hours)
+    week = _parse_week(manager.working_hours)
     cancelled = False
     for start_day in (local.date(), local.date() - timedelta(days=1)):
         into_shift = minute + (local.date() - start_day).days * MINUTES_PER_DAY
@@ -52,25 +69,10 @@ def _is_holiday(manager: ManagerState, day: date) -> bool:
 
 
 def _local_time(at: datetime, zone_name: str) -> datetime:
-    if at.utcoffset() is None:
-        raise TypeError(f"{at} has no time zone")
     try:
         return at.astimezone(ZoneInfo(zone_name))
     except ZoneInfoNotFoundError as error:
         raise ValueError(f"unknown time zone {zone_name!r}") from error
-
-
-def _week(hours: WorkingHours) -> Week:
-    """``_parse_week``, remembered by the hours' text: routing judges the same
-    managers' hours on every call."""
-    text = repr(hours)
-    week = _WEEKS.get(text)
-    if week is None:
-        week = _parse_week(hours)
-        if len(_WEEKS) >= MAX_REMEMBERED_WEEKS:
-            _WEEKS.clear()
-        _WEEKS[text] = week
-    return week
 
 
 def _parse_week(hours: WorkingHours) -> Week:

@@ -1,11 +1,12 @@
 """The FastAGI ``decide``: looks up what ``routing.decide`` needs and answers
 with channel variables.
 
-The hot path is one Redis round trip: the caller's owner (``OwnerIndex``:
-every known number's owner, built from the database and kept current), who is
-on a call and who talked when (``routing.presence``), and the round-robin
-positions (hash ``routing:round_robin``, written back after a decision that
-moved them). Managers, DID rules and group chains (the "directory") come from
+The hot path is one Redis round trip (``routing.snapshot``): the caller's
+owner (``OwnerIndex``: every known number's owner, built from the database and
+kept current), who is on a call and who talked when (``routing.presence``),
+and the round-robin positions (hash ``routing:round_robin``). A decision that
+moved a round robin writes it back after answering, off the call's path
+(``settle`` waits for those writes). Managers, DID rules and group chains (the "directory") come from
 the database and are kept in process: reloaded in the background every
 ``directory_ttl`` seconds (one load at a time), and on the next call after a
 change made through the API; when reloading fails, the last directory goes on
@@ -42,13 +43,13 @@ from routing.channel_vars import plan_variables
 from routing.decide import decide, fallback_plan
 from routing.model import CallStats, DidRule, FallbackChain, IncomingCall, ManagerState, RoutePlan
 from routing.owner_index import OwnerIndex
-from routing.presence import VIEW_READS, Presence
+from routing.presence import Presence, PresenceView
 from routing.rules import RuleBook, StoredRule
+from routing.snapshot import ROUND_ROBIN_KEY, SnapshotReader
 from storage.models import Group, Manager, RoutingRule
 
 log = logging.getLogger(__name__)
 
-ROUND_ROBIN_KEY = "routing:round_robin"
 IVR_CHOICE = re.compile(r"[0-9*#]{1,4}")
 
 ROUTED, FALLBACK_TIMEOUT, FALLBACK_ERROR = "routed", "timeout", "error"
@@ -66,12 +67,31 @@ class Directory:
     rules: RuleBook
     loaded_at: datetime
     group_chains: Mapping[str, FallbackChain]  # of every group a manager is in
+    uses_call_history: bool  # some chain's strategy ranks managers by their call history
     _did_rules: dict[str, DidRule] = field(default_factory=dict)
+    _marked_managers: dict[tuple[str, bool, bool], ManagerState] = field(default_factory=dict)
 
     @classmethod
     def build(cls, managers: tuple[ManagerState, ...], rules: RuleBook, loaded_at: datetime) -> Directory:
         groups = sorted({group for manager in managers for group in manager.groups})
-        return cls(managers, rules, loaded_at, rules.group_chains(groups))
+        return cls(managers, rules, loaded_at, rules.group_chains(groups), rules.uses_call_history())
+
+    def managers_now(self, presence: PresenceView) -> list[ManagerState]:
+        """The managers, marked on a call or paused as ``presence`` says."""
+        busy = presence.on_call | presence.paused
+        return [
+            self._marked(manager, manager.extension in presence.on_call, manager.extension in presence.paused)
+            if manager.extension in busy else manager
+            for manager in self.managers
+        ]
+
+    def _marked(self, manager: ManagerState, on_call: bool, paused: bool) -> ManagerState:
+        """``manager`` on a call and/or paused, made once per directory."""
+        key = (manager.extension, on_call, paused)
+        marked = self._marked_managers.get(key)
+        if marked is None:
+            marked = self._marked_managers[key] = replace(manager, on_call=on_call, paused=paused)
+        return marked
 
     def did_rule(self, did: str) -> DidRule:
         """``RuleBook.did_rule``, remembered per DID."""
@@ -118,7 +138,8 @@ class RoutingService:
         """``owners``: the owner index (by default one on ``sessions`` and ``redis``)."""
         self._sessions = sessions
         self._redis = redis
-        self._presence = Presence(redis)
+        self._snapshots = SnapshotReader(redis, Presence(redis))
+        self._writes: set[asyncio.Task[None]] = set()  # round-robin positions on their way to Redis
         self._clock = clock
         self.owners = owners or OwnerIndex(sessions, redis, clock)
         self.default_queue = default_queue
@@ -153,32 +174,44 @@ class RoutingService:
         caller = normalize_phone(request.callerid, self._region)
         call = IncomingCall(caller=caller, did=request.extension, at=now, ivr_choice=ivr_choice(request))
         directory = await self.directory()
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(ROUND_ROBIN_KEY)
-            self._presence.add_view(pipe, now)
-            if caller:
-                self.owners.add_lookup(pipe, caller)
-            round_robin, *results = await pipe.execute()
-        view = Presence.view(results[:VIEW_READS])
-        owner = await self.owners.owner(caller, results[VIEW_READS]) if caller else None
-        managers = [
-            replace(m, on_call=m.extension in view.on_call, paused=m.extension in view.paused)
-            if m.extension in view.on_call or m.extension in view.paused else m
-            for m in directory.managers
-        ]
+        await self.settle()  # a decision right after another sees the positions it moved
+        snapshot = await self._snapshots.read(now, caller, call_history=directory.uses_call_history)
+        view = snapshot.presence
+        owner = await self.owners.owner(caller, snapshot.owner) if caller else None
         plan = decide(
             call,
             owner=owner,
-            managers=managers,
+            managers=directory.managers_now(view),
             group_chains=directory.group_chains,
             did_rules={call.did: directory.did_rule(call.did)},
             stats=CallStats(last_call_ended=view.last_call_ended, calls_today=view.calls_today),
-            round_robin=round_robin,
+            round_robin=snapshot.round_robin,
             default_queue=self.default_queue,
         )
         if plan.round_robin:
-            await self._redis.hset(ROUND_ROBIN_KEY, mapping=dict(plan.round_robin))
+            self._write_later(dict(plan.round_robin))
         return plan
+
+    def _write_later(self, round_robin: dict[str, str]) -> None:
+        """Store moved round-robin positions without holding up the answer."""
+        task = asyncio.create_task(self._redis.hset(ROUND_ROBIN_KEY, mapping=round_robin))
+        self._writes.add(task)
+        task.add_done_callback(self._written)
+
+    def _written(self, task: asyncio.Task[None]) -> None:
+        self._writes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("storing round-robin positions failed: %s", task.exception())
+
+    async def settle(self) -> None:
+        """Wait until the round-robin positions of the decisions so far are stored."""
+        while self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
+
+    async def stop(self) -> None:
+        """Store the last round-robin positions and stop keeping the owner index."""
+        await self.settle()
+        await self.owners.stop()
 
     def subscribe(self, bus: EventBus) -> None:
         """Keep the owner index current (subscribe after the lead service: an

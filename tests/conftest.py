@@ -10,6 +10,7 @@ import os
 import socket
 
 import pytest
+import uvloop
 from sqlalchemy import text
 
 from callcenter.config import Settings
@@ -21,6 +22,11 @@ pytest_plugins = ["tests.support.corpus"]
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+def pytest_asyncio_loop_factories(config, item):
+    """Async tests run on uvloop, the loop of every ``callcenter`` command."""
+    return {"uvloop": uvloop.new_event_loop}
 
 
 def _reachable(host: str, port: int) -> bool:

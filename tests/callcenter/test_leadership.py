@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 import aiohttp
 import pytest
@@ -23,7 +24,7 @@ from pbx.simulator.call import OriginateRequest
 from pbx.simulator.playback import PROMPT_SECONDS
 from pbx.simulator.scenario import CallSpec
 from pbx.simulator.simulator import Simulator
-from storage.models import Call
+from storage.models import Call, CallbackTask, Manager
 from tests.conftest import REDIS_URL, free_port
 from tests.support.ami import no_channels
 from tests.support.shared import CORPUS
@@ -360,3 +361,41 @@ async def test_a_stopping_leader_hands_over_at_once(cluster_settings, redis, pbx
     finally:
         await first.stop()
         await second.stop()
+
+
+@pytest.mark.redis_server
+@pytest.mark.parametrize("redis", ["redis"], indirect=True)
+async def test_a_follower_s_click_to_call_is_originated_by_the_leader(cluster_settings, redis, pbx, sessions):
+    ami, ami_port = pbx
+    ami.register_action("CoreShowChannels", no_channels)
+    originated: list[dict[str, str]] = []
+
+    async def originate(_session, headers):
+        originated.append(headers)
+        return [{"Response": "Success", "Message": "Originate successfully queued"}]
+
+    ami.register_action("Originate", originate)
+    async with sessions() as session, session.begin():
+        manager = Manager(name="Иван", extension="101")
+        session.add(manager)
+        await session.flush()
+        now = datetime.now(timezone.utc)
+        task = CallbackTask(phone="+79161112233", manager_id=manager.id, status="open", first_linkedid="m.1",
+                            missed_count=1, first_missed_at=now, last_missed_at=now,
+                            deadline_at=now + timedelta(minutes=15), created_at=now)
+        session.add(task)
+        await session.flush()
+        task_id, manager_id = task.id, manager.id
+    settings = cluster_settings.model_copy(update={"ami_port": ami_port})
+    leader = await start_instance(settings)
+    follower = await start_instance(settings)
+    try:
+        await until(lambda: leader.ami_connected, timeout=5)
+        assert (leader.ami_leader, follower.ami_leader, follower.ami_connected) == (True, False, False)
+        callback = await follower.click_to_call.call_back(task_id, manager_id)
+        [action] = originated
+        assert (action["Channel"], action["Exten"], action["ActionID"]) == ("Local/101@agents", "79161112233",
+                                                                            callback.action_id)
+    finally:
+        await leader.stop()
+        await follower.stop()

@@ -14,7 +14,6 @@ from crm.leads import LeadService, utc
 from crm.tasks import (
     CallbackTaskService,
     callback_deadline,
-    choose_owner,
     is_overdue,
     last_rung_manager,
     missed_number,
@@ -93,15 +92,6 @@ def test_reached_number():
 def test_deadline_is_the_sla_after_the_miss():
     assert callback_deadline(T0) == T0 + timedelta(minutes=15)
     assert callback_deadline(T0, 5) == T0 + timedelta(minutes=5)
-
-
-def test_owner_chain():
-    assert choose_owner(1, 2, 3) == 1
-    assert choose_owner(None, 2, 3) == 2
-    assert choose_owner(None, None, 3) == 3
-    assert choose_owner(None, None, None) is None
-    assert choose_owner(1, 2, 3, inactive={1}) == 2
-    assert choose_owner(1, None, None, inactive={1}) is None
 
 
 def test_last_rung_manager_skips_named_targets():
@@ -187,6 +177,13 @@ async def test_an_inactive_responsible_manager_is_passed_over(tasks, people, ses
     async with sessions() as session, session.begin():
         (await session.get(Manager, people["101"])).active = False
     task = await tasks.record_call(missed("m.1", rang=("105",)))
+    assert task.manager_id == people["105"]
+
+
+async def test_an_inactive_manager_who_rang_last_is_passed_over(tasks, people, sessions):
+    async with sessions() as session, session.begin():
+        (await session.get(Manager, people["103"])).active = False
+    task = await tasks.record_call(missed("m.1", caller=STRANGER, rang=("105", "103")))
     assert task.manager_id == people["105"]
 
 

@@ -56,10 +56,7 @@ def index(sessions, redis, clock=None, **options) -> OwnerIndex:
 
 
 async def lookup(owners: OwnerIndex, redis, phone: str) -> str | None:
-    async with redis.pipeline(transaction=False) as pipe:
-        owners.add_lookup(pipe, phone)
-        [result] = await pipe.execute()
-    return await owners.owner(phone, result)
+    return await owners.owner(phone, await redis.hmget(OWNERS_KEY, phone, READY_FIELD))
 
 
 async def indexed(redis) -> dict[str, str]:

@@ -87,3 +87,21 @@ def test_a_malformed_stored_row_is_left_out_and_the_rest_still_routes():
     assert rules.did_rule("74950000002").chain.steps == (GroupStep("sales"),)  # as if it had no rule
     assert rules.group_chains(["vip"])["vip"].steps == (GroupStep("vip"),)
     assert len(rules.problems) == 2 and "74950000002" in rules.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("group_chain", "ivr_chain", "expected"),
+    [
+        pytest.param(None, None, False, id="default-round-robin"),
+        pytest.param({"steps": [{"kind": "group", "group": "sales", "strategy": "ring_all"}]}, None, False,
+                     id="ring-all"),
+        pytest.param({"steps": [{"kind": "group", "group": "sales", "strategy": "least_recent"}]}, None, True,
+                     id="group-least-recent"),
+        pytest.param(None, {"steps": [{"kind": "owner"}, {"kind": "group", "group": "b", "strategy": "fewest_calls"}]},
+                     True, id="ivr-fewest-calls"),
+    ],
+)
+def test_the_rule_book_knows_whether_a_strategy_needs_the_call_history(group_chain, ivr_chain, expected):
+    ivr = {"1": ivr_chain} if ivr_chain else {}
+    book = RuleBook.build([StoredRule("74950000000", FULL, ivr=ivr)], {"sales": group_chain}, "sales")
+    assert book.uses_call_history() is expected

@@ -59,6 +59,14 @@ def test_each_manager_works_by_their_own_clock():
     assert is_working(moscow, moment.replace(hour=16))  # 09:00 in Moscow
 
 
+def test_new_hours_count_at_once_though_parsed_weeks_are_remembered():
+    monday_evening = at(MONDAY, "20:00")
+    assert not is_working(ManagerState("101", working_hours=OFFICE), monday_evening)
+    later = {**OFFICE, "mon": [["09:00", "21:00"]]}  # a reload brings new hours objects
+    assert is_working(ManagerState("101", working_hours=later), monday_evening)
+    assert not is_working(ManagerState("101", working_hours=dict(OFFICE)), monday_evening)
+
+
 def test_naive_time_is_refused():
     with pytest.raises(TypeError):
         is_working(ManagerState("101"), datetime(2026, 11, 23, 10, 0))

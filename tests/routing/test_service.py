@@ -17,12 +17,12 @@ from routing.model import Destination, DestinationKind, RingAttempt, RoutePlan
 from routing.owner_index import OWNERS_KEY
 from pbx.tracker.pauses import MemberPause
 from routing.presence import Presence
+from routing.snapshot import ROUND_ROBIN_KEY
 from routing.service import (
     FALLBACK_ERROR,
     FALLBACK_TIMEOUT,
     NOBODY_TO_RING,
     OWNER_UNAVAILABLE,
-    ROUND_ROBIN_KEY,
     ROUTED,
     RoutingService,
     fallback_reason,
@@ -126,9 +126,13 @@ async def test_an_unknown_caller_follows_the_group_round_robin_across_calls(sess
     first = await routing.decide(request(UNKNOWN_RAW))
     assert first["ROUTE_NEW_CALLER"] == "1"
     assert first["ROUTE_OWNER"] == ""
+    await routing.settle()
     assert await redis.hget(ROUND_ROBIN_KEY, "sales") == first["ROUTE_TARGET"]
-    second = await service(sessions, redis).decide(request(UNKNOWN_RAW))  # another instance: state is in Redis
+    other = service(sessions, redis)  # another instance: the state is in Redis
+    second = await other.decide(request(UNKNOWN_RAW))
+    await other.settle()
     third = await routing.decide(request("anonymous"))
+    await routing.settle()
     firsts = [first["ROUTE_TARGET"], second["ROUTE_TARGET"], third["ROUTE_TARGET"]]
     assert sorted(firsts) == ["101", "102", "103"]
     assert await redis.hget(ROUND_ROBIN_KEY, "sales") == third["ROUTE_TARGET"]
