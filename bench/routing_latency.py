@@ -210,9 +210,6 @@ async def _serve(options: ServerOptions, pipe: Connection) -> None:
             if probe is not None:
                 probe.cancel()
             pipe.send((list(decide_times), time.process_time() - cpu_started, list(paced_gets)))
-    from routing.service import STAGES
-    import statistics
-    print("STAGES p50 us", [round(statistics.median(x) * 1e6) for x in zip(*STAGES[-1000:])], flush=True)
     if profiler is not None:
         profiler.dump_stats(options.profile)
     await agi.stop()
