@@ -1,8 +1,9 @@
 """The aiohttp application factory: HTTP routes over the running services.
 
 Kept thin: handlers live beside the feature they serve and are mounted here:
-a liveness probe, and the authenticated REST API under ``/api`` (its
-resources are listed in ``API_RESOURCES``; the plumbing is ``api/``).
+a liveness probe, the authenticated REST API under ``/api`` (its resources
+are listed in ``API_RESOURCES``; the plumbing is ``api/``), and the web app
+at ``/`` (``web/``), which reads everything through that API.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from live import http as live
 from qa import http as qa_http
 from routing import http as routing_http
 from transcription import http as transcription_http
+from web import http as web_app
 from webhooks import http as webhooks
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,7 @@ def create_app(services: Services) -> web.Application:
     app[SERVICES] = services
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics)
+    web_app.install(app)
     mount_api(
         app,
         ApiContext(

@@ -75,8 +75,9 @@ async def run_demo(settings: Settings, scenario: Scenario, *, speed: float, once
                 f"database {settings.effective_database_url}"
             )
             if demo_logins(settings).exists():
-                console.print(f"Logins for http://{settings.http_host}:{settings.http_port}/api "
-                              f"({demo_logins(settings)}):\n{demo_logins(settings).read_text().rstrip()}")
+                console.print(f"[bold]Web app: http://{settings.http_host}:{settings.http_port}/[/] "
+                              f"(the API under /api); logins ({demo_logins(settings)}):\n"
+                              f"{demo_logins(settings).read_text().rstrip()}")
             await services.connector.connected.wait()
             assert simulator is not None
             linkedids = await _play(simulator, scenario)

@@ -1,0 +1,57 @@
+// The app: who is logged in (GET /api/auth/me), the page the address names,
+// and, for a manager, the incoming-call pop-ups.
+import { html, render, useEffect, useState } from "../vendor/htm-preact.mjs";
+import { api } from "./api.js";
+import { RingingPopups } from "./components/popup.js";
+import { t } from "./i18n.js";
+import { CallPage } from "./pages/call.js";
+import { CallsPage } from "./pages/calls.js";
+import { LoginPage } from "./pages/login.js";
+import { TodayPage } from "./pages/today.js";
+import { link, useRoute } from "./router.js";
+
+function Page({ route, user }) {
+  switch (route.name) {
+    case "today": return html`<${TodayPage} user=${user} />`;
+    case "calls": return html`<${CallsPage} user=${user} />`;
+    case "call": return html`<${CallPage} id=${route.params[0]} />`;
+    default: return html`<main id="main" tabindex="-1" class="page"><p class="error">${t("app.empty")}</p></main>`;
+  }
+}
+
+function Layout({ user, route, onLogout, children }) {
+  async function logout() {
+    await api("POST", "/auth/logout").catch(() => null);
+    onLogout();
+  }
+  const current = (name) => (route.name === name || (name === "calls" && route.name === "call") ? "page" : undefined);
+  return html`
+    <a class="skip" href="#main" onClick=${(event) => { event.preventDefault(); document.getElementById("main")?.focus(); }}>${t("app.skip")}</a>
+    <header class="top">
+      <strong class="brand">${t("app.title")}</strong>
+      <nav aria-label=${t("nav.main")}>
+        <a href=${link("/")} aria-current=${current("today")}>${t("nav.today")}</a>
+        <a href=${link("/calls")} aria-current=${current("calls")}>${t("nav.calls")}</a>
+      </nav>
+      <span class="user">${user.username} <small>${t(`role.${user.role}`)}</small></span>
+      <button type="button" class="secondary" onClick=${logout}>${t("nav.logout")}</button>
+    </header>
+    ${user.role === "manager" && user.manager_id !== null && html`<${RingingPopups} />`}
+    ${children}`;
+}
+
+function App() {
+  const [user, setUser] = useState(undefined); // undefined: not known yet; null: logged out
+  const route = useRoute();
+  useEffect(() => {
+    api("GET", "/auth/me").then(setUser, () => setUser(null));
+  }, []);
+  if (user === undefined) return html`<p class="loading">${t("app.loading")}</p>`;
+  if (user === null) return html`<${LoginPage} onLogin=${setUser} />`;
+  return html`<${Layout} user=${user} route=${route} onLogout=${() => setUser(null)}>
+    <${Page} route=${route} user=${user} />
+  <//>`;
+}
+
+document.title = t("app.title");
+render(html`<${App} />`, document.getElementById("app"));
