@@ -20,6 +20,7 @@ from callcenter.metrics import metrics_response
 from crm.http import calls, clients, groups, leads, managers, notifications, tasks
 from live import http as live
 from qa import http as qa_http
+from reports import http as reports_http
 from routing import http as routing_http
 from transcription import http as transcription_http
 from web import http as web_app
@@ -31,7 +32,7 @@ API_RESOURCES = tuple(
     module.routes
     for module in (
         auth, users, calls, transcription_http, qa_http, clients, leads, tasks, notifications, managers, groups, routing_http,
-        webhooks, live,
+        webhooks, live, reports_http,
     )
 )
 

@@ -28,6 +28,7 @@ class Role(StrEnum):
 CALL_DATA = frozenset({Role.MANAGER, Role.ROP})  # calls, recordings, clients, leads, tasks
 ASSIGN = frozenset({Role.ROP})  # give a client, lead or task to another manager
 CONFIGURE = frozenset({Role.ROP, Role.ADMIN})  # users, managers, groups
+TEAM_REPORTS = frozenset({Role.ROP})  # the team's figures
 ANYONE = frozenset(Role)
 
 

@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     trunk_contexts: list[str] = ["from-pstn"]
     agent_contexts: list[str] = ["sim-agent"]
     phone_region: str = "RU"
+    department_timezone: str = Field(
+        default="Europe/Moscow", description="Reports count days and weeks by this clock (an IANA zone name)."
+    )
     cdr_linger_seconds: float = 5.0
     callback_sla_minutes: int = Field(default=15, description="Deadline for calling back a missed caller.")
     callback_agent_channel: str = Field(

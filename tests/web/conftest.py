@@ -134,7 +134,7 @@ async def browser() -> AsyncIterator[Browser]:
 
 async def logged_in(browser: Browser, site: Site, username: str, width: int = 1280) -> Page:
     """A new page of the app, logged in as ``username`` through the login form."""
-    page = await browser.new_page(viewport={"width": width, "height": 900})
+    page = await browser.new_page(viewport={"width": width, "height": 900}, timezone_id="Europe/Moscow", locale="ru-RU")
     await page.goto(site.url + "/")
     await page.get_by_label("Логин").fill(username)
     await page.get_by_label("Пароль").fill(site.passwords[username])

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from pbx.simulator.scenario import CallSpec
-from storage.models import CallbackTask, Lead
+from storage.models import Call, CallbackTask, Lead
 from tests.web.conftest import RING_SECONDS, SPEED, logged_in, screenshot
 
 pytestmark = pytest.mark.timeout(300)
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 async def until(page, expression: str, timeout: float = 10.0) -> None:
@@ -33,7 +35,7 @@ async def card_json(page, site, call_id: int) -> dict:
 
 
 async def test_a_manager_logs_in_with_the_keyboard_and_sees_only_their_day(browser, site):
-    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    page = await browser.new_page(viewport={"width": 1280, "height": 900}, timezone_id="Europe/Moscow")
     await page.goto(site.url + "/")
     await page.get_by_label("Логин").wait_for()
     assert await page.evaluate("document.activeElement.name") == "username"
@@ -174,3 +176,37 @@ async def test_the_pages_fit_a_phone_screen(browser, site):
     await page.locator("ol.transcript li").first.wait_for()
     assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     await screenshot(page, "call-card-phone")
+
+
+async def test_a_report_chart_shows_the_numbers_of_the_database_and_opens_the_calls_behind_them(browser, site):
+    async with site.services.sessions() as session:
+        started = list(await session.scalars(select(Call.started_at).where(Call.disposition == "answered")))
+    days = sorted({moment.replace(tzinfo=moment.tzinfo or timezone.utc).astimezone(MOSCOW).date() for moment in started})
+    page = await logged_in(browser, site, "rop")
+    await page.get_by_role("link", name="Отчёты").click()
+    await page.get_by_label("С", exact=True).fill((days[0] - timedelta(days=1)).isoformat())
+    await page.get_by_label("По", exact=True).fill((days[-1] + timedelta(days=1)).isoformat())
+    await page.get_by_role("button", name="Показать").click()
+    chart = page.locator("canvas[data-report='calls-by-day']")
+    await chart.wait_for()
+    await until(page, "window.Chart?.getChart(document.querySelector(\"canvas[data-report='calls-by-day']\"))")
+    answered = await chart.evaluate("canvas => window.Chart.getChart(canvas).data.datasets[0].data")
+    assert sum(answered) == len(started) == 2  # the site's two calls, as the database has them
+    table = page.locator("table.report[data-report='calls-by-day']")
+    await table.locator("xpath=..").locator("summary").click()
+    row = table.locator("tbody tr", has=page.get_by_role("link", name=days[0].isoformat()))
+    assert await row.locator("td[data-key='answered']").inner_text() == str(len(started))
+    await screenshot(page, "reports")
+    await row.get_by_role("link").click()
+    await page.get_by_role("heading", name="Звонки отдела").wait_for()
+    await page.locator("table.calls tbody tr").nth(1).wait_for()
+    hrefs = await page.locator("table.calls a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert sorted(hrefs) == sorted(f"#/calls/{call_id}" for call_id in site.calls.values())
+
+
+async def test_a_manager_has_no_reports(browser, site):
+    page = await logged_in(browser, site, "sergey")
+    assert await page.get_by_role("link", name="Отчёты").count() == 0
+    await page.goto(f"{site.url}/#/reports")
+    await page.get_by_text("Такой страницы нет").wait_for()
+    assert (await page.request.get(f"{site.url}/api/reports/calls-by-day?from=2026-11-01&to=2026-11-30")).status == 403

@@ -7,16 +7,22 @@ import { t } from "./i18n.js";
 import { CallPage } from "./pages/call.js";
 import { CallsPage } from "./pages/calls.js";
 import { LoginPage } from "./pages/login.js";
+import { ReportsPage } from "./pages/reports.js";
 import { TodayPage } from "./pages/today.js";
 import { link, useRoute } from "./router.js";
 
 function Page({ route, user }) {
   switch (route.name) {
     case "today": return html`<${TodayPage} user=${user} />`;
-    case "calls": return html`<${CallsPage} user=${user} />`;
+    case "calls": return html`<${CallsPage} key=${JSON.stringify(route.query)} user=${user} address=${route.query} />`;
+    case "reports": return user.role === "rop" ? html`<${ReportsPage} />` : html`<${NotFound} />`;
     case "call": return html`<${CallPage} id=${route.params[0]} />`;
-    default: return html`<main id="main" tabindex="-1" class="page"><p class="error">${t("app.empty")}</p></main>`;
+    default: return html`<${NotFound} />`;
   }
+}
+
+function NotFound() {
+  return html`<main id="main" tabindex="-1" class="page"><p class="error">${t("app.notFound")}</p></main>`;
 }
 
 function Layout({ user, route, onLogout, children }) {
@@ -32,6 +38,7 @@ function Layout({ user, route, onLogout, children }) {
       <nav aria-label=${t("nav.main")}>
         <a href=${link("/")} aria-current=${current("today")}>${t("nav.today")}</a>
         <a href=${link("/calls")} aria-current=${current("calls")}>${t("nav.calls")}</a>
+        ${user.role === "rop" && html`<a href=${link("/reports")} aria-current=${current("reports")}>${t("nav.reports")}</a>`}
       </nav>
       <span class="user">${user.username} <small>${t(`role.${user.role}`)}</small></span>
       <button type="button" class="secondary" onClick=${logout}>${t("nav.logout")}</button>

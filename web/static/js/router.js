@@ -5,15 +5,18 @@ const ROUTES = [
   ["today", /^\/$/],
   ["calls", /^\/calls$/],
   ["call", /^\/calls\/(\d+)$/],
+  ["reports", /^\/reports$/],
 ];
 
+// "#/calls?manager=3" -> { name: "calls", params: [], query: { manager: "3" } }
 export function parse(hash) {
-  const path = hash.replace(/^#/, "") || "/";
+  const [path, search = ""] = (hash.replace(/^#/, "") || "/").split("?");
+  const query = Object.fromEntries(new URLSearchParams(search));
   for (const [name, pattern] of ROUTES) {
-    const match = pattern.exec(path);
-    if (match) return { name, params: match.slice(1) };
+    const match = pattern.exec(path || "/");
+    if (match) return { name, params: match.slice(1), query };
   }
-  return { name: "notFound", params: [] };
+  return { name: "notFound", params: [], query };
 }
 
 export function useRoute() {
@@ -26,4 +29,7 @@ export function useRoute() {
   return route;
 }
 
-export const link = (path) => `#${path}`;
+export const link = (path, query = {}) => {
+  const search = new URLSearchParams(Object.entries(query).filter(([, value]) => value !== undefined && value !== null));
+  return `#${path}${search.size ? `?${search}` : ""}`;
+};

@@ -1,4 +1,5 @@
-// All the calls the user may see, filtered and paged (GET /api/calls).
+// All the calls the user may see, filtered and paged (GET /api/calls). The
+// address may bring filters (a report's bar links here): #/calls?from=2026-11-23&to=2026-11-23&manager=3.
 import { html, useState } from "../../vendor/htm-preact.mjs";
 import { api, query } from "../api.js";
 import { CallTable } from "../components/calls.js";
@@ -9,14 +10,27 @@ import { t } from "../i18n.js";
 const DIRECTIONS = ["inbound", "outbound", "internal"];
 const DISPOSITIONS = ["answered", "missed", "abandoned", "busy", "failed"];
 
-export function CallsPage({ user }) {
-  const [filters, setFilters] = useState({});
+// the local day's start, and the next day's: the API wants moments
+const dayStart = (day, plus = 0) => {
+  const moment = new Date(`${day}T00:00:00`);
+  moment.setDate(moment.getDate() + plus);
+  return moment.toISOString();
+};
+
+function fromAddress(query) {
+  const { from, to, ...rest } = query;
+  return { ...rest, ...(from && { from: dayStart(from) }), ...(to && { to: dayStart(to, 1) }) };
+}
+
+export function CallsPage({ user, address }) {
+  const [filters, setFilters] = useState(() => fromAddress(address));
   const first = useApi(`/calls${query({ ...filters, limit: 25 })}`);
   const [more, setMore] = useState({ items: [], cursor: undefined });
 
   function apply(event) {
     event.preventDefault();
-    setFilters(Object.fromEntries(new FormData(event.target)));
+    const { from, to, manager } = filters; // kept from the address
+    setFilters({ from, to, manager, ...Object.fromEntries(new FormData(event.target)) });
     setMore({ items: [], cursor: undefined });
   }
 
@@ -26,13 +40,13 @@ export function CallsPage({ user }) {
   }
 
   const choice = (name, values, prefix) => html`<label>${t(`calls.${name}`)}
-    <select name=${name}><option value="">${t("calls.any")}</option>
+    <select name=${name} value=${filters[name] ?? ""}><option value="">${t("calls.any")}</option>
       ${values.map((value) => html`<option value=${value}>${t(`${prefix}.${value}`)}</option>`)}</select></label>`;
 
   return html`<main id="main" tabindex="-1" class="page">
     <h1>${user.role === "manager" ? t("calls.title") : t("calls.teamTitle")}</h1>
     <form class="filters" onSubmit=${apply}>
-      <label>${t("calls.search")}<input name="q" type="search" /></label>
+      <label>${t("calls.search")}<input name="q" type="search" value=${filters.q ?? ""} /></label>
       ${choice("direction", DIRECTIONS, "direction")}
       ${choice("disposition", DISPOSITIONS, "disposition")}
       <button type="submit">${t("calls.filter")}</button>
