@@ -22,6 +22,7 @@ from live import http as live
 from qa import http as qa_http
 from reports import http as reports_http
 from routing import http as routing_http
+from training import http as training_http
 from transcription import http as transcription_http
 from web import http as web_app
 from webhooks import http as webhooks
@@ -32,7 +33,7 @@ API_RESOURCES = tuple(
     module.routes
     for module in (
         auth, users, calls, transcription_http, qa_http, clients, leads, tasks, notifications, managers, groups, routing_http,
-        webhooks, live, reports_http,
+        webhooks, live, reports_http, training_http,
     )
 )
 

@@ -4,7 +4,9 @@
   them, calls of their clients, the leads they own, the tasks assigned to
   them, the clients they are responsible for.
 - The head of sales (ROP) sees and changes the whole department's call data,
-  gives clients, leads and tasks to managers, and configures the department.
+  gives clients, leads and tasks to managers, and configures the department;
+  they draw training samples and share playlists of calls with managers, who
+  may then open those calls too.
 - An admin configures (users, managers, groups) and sees no call data.
 
 Endpoints name the roles they admit (``CALL_DATA``, ``CONFIGURE``, ``ANYONE``):
@@ -29,6 +31,7 @@ CALL_DATA = frozenset({Role.MANAGER, Role.ROP})  # calls, recordings, clients, l
 ASSIGN = frozenset({Role.ROP})  # give a client, lead or task to another manager
 CONFIGURE = frozenset({Role.ROP, Role.ADMIN})  # users, managers, groups
 TEAM_REPORTS = frozenset({Role.ROP})  # the team's figures
+COACH = frozenset({Role.ROP})  # draw training samples, keep playlists, mark good and bad examples
 ANYONE = frozenset(Role)
 
 

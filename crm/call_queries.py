@@ -3,18 +3,19 @@ its routing path, always within the reader's scope (``crm.visibility``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, exists, func, or_, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from accounts.access import Scope
 from api.errors import NotFound
 from api.pagination import PageRequest, SortField, Sorting
-from crm.visibility import visible_calls
-from storage.models import Call, CallLeg, CallScore, Client, Manager, Recording, Transcript
+from crm.visibility import readable_calls, visible_calls
+from storage.models import Call, CallLeg, CallMark, CallScore, Client, Manager, Recording, Transcript
 from transcription.normalize import terms
 
 CALL_SORTS = Sorting(
@@ -28,6 +29,12 @@ CALL_SORTS = Sorting(
 )
 
 
+def latest_score_id(call_id: ColumnElement[int]) -> ScalarSelect[int]:
+    """The id of the call's latest score (a correlated subquery)."""
+    newest = aliased(CallScore)
+    return select(func.max(newest.id)).where(newest.call_id == call_id).scalar_subquery()
+
+
 @dataclass(frozen=True)
 class CallFilters:
     since: datetime | None = None
@@ -38,6 +45,9 @@ class CallFilters:
     phone: str | None = None  # E.164: the caller's or the callee's number
     client_id: int | None = None
     said: str | None = None  # words in the transcript, each matching the start of a word, in any form of it
+    source: str | None = None  # the dialled number's marketing source
+    missed_item: str | None = None  # a script item the latest score found missing
+    mark: str | None = None  # marked as a good or a bad example
 
     def conditions(self) -> list[ColumnElement[bool]]:
         conditions = []
@@ -63,6 +73,15 @@ class CallFilters:
         if self.said:
             words = [Transcript.search_text.contains(f" {word}", autoescape=True) for word in terms(self.said)]
             conditions.append(exists().where(Transcript.call_id == Call.id, *words))
+        if self.source is not None:
+            conditions.append(Call.source == self.source)
+        if self.missed_item is not None:
+            conditions.append(exists().where(
+                CallScore.call_id == Call.id, CallScore.id == latest_score_id(CallScore.call_id),
+                CallScore.missed.contains(f" {self.missed_item} ", autoescape=True),
+            ))
+        if self.mark is not None:
+            conditions.append(exists().where(CallMark.call_id == Call.id, CallMark.verdict == self.mark))
         return conditions
 
 
@@ -75,6 +94,10 @@ class CallCardData:
     client: Client | None
 
 
+SUMMARY = (selectinload(Call.recording), selectinload(Call.transcript), selectinload(Call.scores),
+           selectinload(Call.mark))
+
+
 class CallQueries:
     def __init__(self, sessions: async_sessionmaker) -> None:
         self._sessions = sessions
@@ -83,18 +106,26 @@ class CallQueries:
         query = (
             select(Call)
             .where(visible_calls(scope), *filters.conditions())
-            .options(selectinload(Call.recording), selectinload(Call.transcript), selectinload(Call.scores))
+            .options(*SUMMARY)
         )
         async with self._sessions() as session:
             return await CALL_SORTS.fetch(session, query, page)
+
+    async def summaries(self, scope: Scope, call_ids: Sequence[int]) -> dict[int, Call]:
+        """The calls of these ids the scope may read, by id, loaded as the list shows them."""
+        async with self._sessions() as session:
+            calls = await session.scalars(
+                select(Call).where(Call.id.in_(call_ids), readable_calls(scope)).options(*SUMMARY)
+            )
+            return {call.id: call for call in calls}
 
     async def card(self, scope: Scope, call_id: int) -> CallCardData:
         async with self._sessions() as session:
             call = await session.scalar(
                 select(Call)
-                .where(Call.id == call_id, visible_calls(scope))
+                .where(Call.id == call_id, readable_calls(scope))
                 .options(selectinload(Call.legs), selectinload(Call.recording), selectinload(Call.transcript),
-                         selectinload(Call.scores).selectinload(CallScore.script))
+                         selectinload(Call.scores).selectinload(CallScore.script), selectinload(Call.mark))
             )
             if call is None:
                 raise NotFound("no such call")
@@ -108,7 +139,7 @@ class CallQueries:
         """The recording of a call the scope sees; 404 for no such call or no recording."""
         async with self._sessions() as session:
             recording = await session.scalar(
-                select(Recording).join(Call, Call.id == Recording.call_id).where(Call.id == call_id, visible_calls(scope))
+                select(Recording).join(Call, Call.id == Recording.call_id).where(Call.id == call_id, readable_calls(scope))
             )
         if recording is None:
             raise NotFound("no recording for this call")

@@ -29,7 +29,8 @@ async def require_manager(session: AsyncSession, manager_id: int | None, field: 
         raise Unprocessable.on_field(field, "no such manager")
 
 
-async def _all_of(session: AsyncSession, model: type, ids: list[int], field: str) -> list[Any]:
+async def all_of(session: AsyncSession, model: type, ids: list[int], field: str) -> list[Any]:
+    """The rows of these ids; 422 on ``field`` if any does not exist."""
     rows = list(await session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
     if len(rows) != len(set(ids)):
         raise Unprocessable.on_field(field, f"no such {model.__tablename__} among {sorted(set(ids))}")
@@ -58,7 +59,7 @@ class StaffService:
                 for name, value in changes.items():
                     setattr(manager, name, value)
                 if group_ids is not None:
-                    manager.groups = await _all_of(session, Group, group_ids, "group_ids")
+                    manager.groups = await all_of(session, Group, group_ids, "group_ids")
                 session.add(manager)
                 await _flush(session, "the extension belongs to another manager")
                 phones = await _owned_phones(session, manager.id) if OWNER_FIELDS & changes.keys() and manager_id else set()
@@ -84,7 +85,7 @@ class StaffService:
                 for name, value in changes.items():
                     setattr(group, name, value)
                 if manager_ids is not None:
-                    group.managers = await _all_of(session, Manager, manager_ids, "manager_ids")
+                    group.managers = await all_of(session, Manager, manager_ids, "manager_ids")
                     members |= set(manager_ids)
                 session.add(group)
                 await _flush(session, "another group has this name")

@@ -4,7 +4,9 @@ Every crm read and write for the API filters with these, so a row outside the
 scope is simply not found (404). A manager sees the calls they answered or
 that rang them as a leg, and the calls of the clients they are responsible
 for; the clients they are responsible for; the leads they own; the tasks
-assigned to them; the notifications addressed to them.
+assigned to them; the notifications addressed to them. A manager may also
+open (not list among their calls) the calls of the training playlists shared
+with them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,17 @@ from collections.abc import Callable
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from accounts.access import Scope
-from storage.models import Call, CallbackTask, CallLeg, Client, Lead, Notification
+from storage.models import (
+    Call,
+    CallbackTask,
+    CallLeg,
+    Client,
+    Lead,
+    Notification,
+    Playlist,
+    PlaylistCall,
+    playlist_shares,
+)
 
 
 def _own(scope: Scope, condition: Callable[[int], ColumnElement[bool]]) -> ColumnElement[bool]:
@@ -35,6 +47,26 @@ def _calls_of(manager_id: int) -> ColumnElement[bool]:
 
 def visible_calls(scope: Scope) -> ColumnElement[bool]:
     return _own(scope, _calls_of)
+
+
+def shared_playlists(manager_id: int) -> ColumnElement[bool]:
+    """The playlists shared with this manager: by name, or with everyone."""
+    return or_(
+        Playlist.shared_with_all,
+        exists().where(playlist_shares.c.playlist_id == Playlist.id, playlist_shares.c.manager_id == manager_id),
+    )
+
+
+def visible_playlists(scope: Scope) -> ColumnElement[bool]:
+    return _own(scope, shared_playlists)
+
+
+def readable_calls(scope: Scope) -> ColumnElement[bool]:
+    """The calls a scope may open: its own, and those of the playlists shared with it."""
+    return _own(scope, lambda manager_id: or_(
+        _calls_of(manager_id),
+        Call.id.in_(select(PlaylistCall.call_id).join(Playlist).where(shared_playlists(manager_id))),
+    ))
 
 
 def visible_clients(scope: Scope) -> ColumnElement[bool]:

@@ -55,6 +55,12 @@ class ScoreResult:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def missed(self) -> str:
+        """The ids of the items not met, as stored for searching: " greeting name "."""
+        ids = [item.id for item in self.items if item.met is False]
+        return f" {' '.join(ids)} " if ids else ""
+
 
 class Scorer:
     """Scores conversations against one script (its phrases compiled once)."""

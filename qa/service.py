@@ -102,10 +102,10 @@ class QaService:
     async def _store_score(self, session: AsyncSession, call_id: int, script_id: int, score: ScoreResult) -> None:
         """One row per call and script version: scored by this version before, the same result refreshed."""
         row = {"call_id": call_id, "script_id": script_id, "created_at": self._clock.now(), "total": score.total,
-               "passed": score.passed, "items": score.as_dict()["items"]}
-        await session.execute(
-            insert_or_update(session, CallScore.__table__, row, ["call_id", "script_id"], ["total", "passed", "items"])
-        )
+               "passed": score.passed, "items": score.as_dict()["items"], "missed": score.missed}
+        await session.execute(insert_or_update(
+            session, CallScore.__table__, row, ["call_id", "script_id"], ["total", "passed", "items", "missed"]
+        ))
 
     async def _store_facts(self, session: AsyncSession, lead_id: int, call_id: int, facts: list[Fact]) -> None:
         """One row per lead and field; a manager's own entry is left as it is."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from crm.call_queries import latest_score_id
 from reports.figures import CallRow, ScoreRow, TaskRow
 from storage.models import Call, CallbackTask, CallLeg, CallScore, Lead, Manager
 
@@ -50,14 +51,9 @@ class ReportQueries:
     async def scores(self, since: datetime, until: datetime) -> list[ScoreRow]:
         """Each call's latest score, for calls started in [since, until)."""
         async with self._sessions() as session:
-            latest = (
-                select(CallScore.call_id, func.max(CallScore.id).label("score_id"))
-                .group_by(CallScore.call_id).subquery()
-            )
             rows = await session.execute(
                 select(Call.started_at, Call.answered_by_id, CallScore.total, CallScore.items)
-                .join(latest, latest.c.call_id == Call.id)
-                .join(CallScore, CallScore.id == latest.c.score_id)
+                .join(CallScore, CallScore.id == latest_score_id(Call.id))
                 .where(Call.started_at >= since, Call.started_at < until)
             )
             return [ScoreRow(_aware(started), manager_id, total, items or []) for started, manager_id, total, items in rows]

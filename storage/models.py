@@ -126,6 +126,7 @@ class Call(Base):
     scores: Mapped[list[CallScore]] = relationship(
         back_populates="call", cascade="all, delete-orphan", order_by="CallScore.created_at"
     )
+    mark: Mapped[CallMark | None] = relationship(cascade="all, delete-orphan")
 
 
 class CallLeg(Base):
@@ -226,6 +227,7 @@ class CallScore(Base):
     total: Mapped[float] = mapped_column(Float)
     passed: Mapped[bool]
     items: Mapped[list] = mapped_column(JSON)  # qa.scoring.ItemResult rows with their evidence
+    missed: Mapped[str] = mapped_column(Text, default="", server_default="")  # " id id ": the items not met
     created_at: Mapped[datetime]
     call: Mapped[Call] = relationship(back_populates="scores")
     script: Mapped[QaScript] = relationship()
@@ -403,3 +405,52 @@ class WebhookDelivery(Base):
     response_status: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     delivered_at: Mapped[datetime | None]
+
+
+class CallMark(Base):
+    """The head of sales' verdict on a call as a training example: a good one to follow or a bad one."""
+
+    __tablename__ = "call_marks"
+
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True)
+    verdict: Mapped[str] = mapped_column(String(8))  # good, bad
+    note: Mapped[str] = mapped_column(Text, default="")
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    marked_at: Mapped[datetime]
+
+
+playlist_shares = Table(
+    "playlist_shares",
+    Base.metadata,
+    Column("playlist_id", ForeignKey("playlists.id", ondelete="CASCADE"), primary_key=True),
+    Column("manager_id", ForeignKey("managers.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Playlist(Base):
+    """A training playlist: calls in order, each with a note, shared with some managers (or all)."""
+
+    __tablename__ = "playlists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    shared_with_all: Mapped[bool] = mapped_column(default=False, server_default=false())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    entries: Mapped[list[PlaylistCall]] = relationship(
+        cascade="all, delete-orphan", order_by="PlaylistCall.position"
+    )
+    managers: Mapped[list[Manager]] = relationship(secondary=playlist_shares)
+
+
+class PlaylistCall(Base):
+    """One call of a playlist, with the head of sales' note on what to listen for."""
+
+    __tablename__ = "playlist_calls"
+
+    playlist_id: Mapped[int] = mapped_column(ForeignKey("playlists.id", ondelete="CASCADE"), primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True, index=True)
+    position: Mapped[int]
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -21,6 +23,7 @@ from qa.http import ScoreInfo, latest_score, score_info
 from transcription.http import TranscriptInfo, transcript_info
 
 routes = Routes("calls")
+Verdict = Literal["good", "bad"]
 
 
 class CallQuery(PageQuery):
@@ -33,6 +36,18 @@ class CallQuery(PageQuery):
     phone: Phone | None = Field(default=None, description="The caller's or the callee's number, in any format.")
     client: int | None = None
     q: str | None = Field(default=None, max_length=200, description="Words said in the call (its transcript).")
+    source: str | None = Field(default=None, max_length=80, description="The dialled number's marketing source.")
+    missed_item: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$", max_length=80,
+                                    description="A script item the call's latest score found missing.")
+    mark: Verdict | None = Field(default=None, description="Marked by the head of sales as a good or a bad example.")
+
+
+class MarkOut(BaseModel):
+    """The head of sales' verdict on the call as a training example."""
+
+    verdict: Verdict
+    note: str
+    marked_at: Timestamp
 
 
 class CallBase(BaseModel):
@@ -48,6 +63,7 @@ class CallBase(BaseModel):
     talk_seconds: float
     did: str | None
     source: str | None = Field(description="The dialled number's marketing source.")
+    mark: MarkOut | None
 
 
 class CallSummary(CallBase):
@@ -132,10 +148,13 @@ def _base(call: Call) -> dict[str, object]:
         "talk_seconds": call.talk_seconds,
         "did": call.did,
         "source": call.source,
+        "mark": None if call.mark is None else MarkOut(
+            verdict=call.mark.verdict, note=call.mark.note, marked_at=call.mark.marked_at
+        ),
     }
 
 
-def _summary(call: Call) -> CallSummary:
+def call_summary(call: Call) -> CallSummary:
     return CallSummary(
         **_base(call),
         caller_number=call.caller_number,
@@ -215,9 +234,12 @@ async def list_calls(request: web.Request, principal: Principal, query: CallQuer
         phone=query.phone,
         client_id=query.client,
         said=query.q,
+        source=query.source,
+        missed_item=query.missed_item,
+        mark=query.mark,
     )
     calls, cursor = await _calls(request).page(data_scope(principal), filters, CALL_SORTS.request(query, query.sort))
-    return Page[CallSummary](items=[_summary(call) for call in calls], next_cursor=cursor)
+    return Page[CallSummary](items=[call_summary(call) for call in calls], next_cursor=cursor)
 
 
 @routes.get("/calls/{call_id}", roles=CALL_DATA, response=CallCard)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from aiohttp import web
+from sqlalchemy import select
 from argon2 import PasswordHasher
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -22,10 +23,12 @@ from server import mount_api
 from storage.cache import create_redis
 from jobs.queue import JobQueue
 from recordings.store import LocalStore
+from qa.library import ScriptLibrary
 from qa.service import QaService
+from callcenter.demo_department import EXAMPLE_SCRIPT
 from transcription.service import TranscriptionService
 from webhooks.service import WebhookService
-from storage.models import Call, CallbackTask, CallLeg, Client, ClientPhone, Lead, Manager, Recording
+from storage.models import Call, CallbackTask, CallLeg, CallScore, Client, ClientPhone, Lead, Manager, QaScript, Recording
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 PASSWORD = "correct horse battery"
@@ -207,3 +210,16 @@ async def add_task(sessions, phone: str, manager_id: int | None, deadline: datet
         session.add(task)
         await session.flush()
         return task.id
+
+
+async def add_score(sessions, call_id: int, total: float, items: list[dict]) -> None:
+    """A score of the call by the example script (``items``: ``id``, ``title``, ``met``)."""
+    async with sessions() as session:
+        script_id = await session.scalar(select(QaScript.id))
+    if script_id is None:
+        script_id = (await ScriptLibrary(sessions).save(EXAMPLE_SCRIPT.read_text(encoding="utf-8"))).id
+    missed_ids = [item["id"] for item in items if item["met"] is False]
+    missed = f" {' '.join(missed_ids)} " if missed_ids else ""
+    async with sessions() as session, session.begin():
+        session.add(CallScore(call_id=call_id, script_id=script_id, total=total, passed=total >= 70, items=items,
+                              missed=missed, created_at=NOW))

@@ -4,24 +4,10 @@ and unknown reports answered clearly."""
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
-from callcenter.demo_department import EXAMPLE_SCRIPT
-from qa.library import ScriptLibrary
-from storage.models import CallbackTask, CallScore, QaScript
-from tests.api.conftest import NOW, add_call, add_lead, add_task
+from storage.models import CallbackTask
+from tests.api.conftest import NOW, add_call, add_lead, add_score, add_task
 
 DAY = NOW.date().isoformat()  # NOW is 13:00 in Moscow
-
-
-async def add_score(sessions, call_id: int, total: float, items: list[dict]) -> None:
-    async with sessions() as session:
-        script_id = await session.scalar(select(QaScript.id))
-    if script_id is None:
-        script_id = (await ScriptLibrary(sessions).save(EXAMPLE_SCRIPT.read_text(encoding="utf-8"))).id
-    async with sessions() as session, session.begin():
-        session.add(CallScore(call_id=call_id, script_id=script_id, total=total, passed=total >= 70, items=items,
-                              created_at=NOW))
 
 
 async def test_the_head_of_sales_gets_calls_by_day_and_by_manager(api, department, sessions):

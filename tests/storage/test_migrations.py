@@ -37,3 +37,26 @@ async def test_models_match_migrations(engine):
 
     async with engine.connect() as connection:
         assert await connection.run_sync(diff) == []
+
+
+async def test_0007_fills_in_the_missed_items_of_the_scores_stored_before(engine):
+    """Scores stored before 0007 get their ``missed`` column from their items, so the filters find them."""
+    from sqlalchemy import text
+
+    await downgrade(engine, "0006")
+    items = '[{"id": "greeting", "met": false}, {"id": "name", "met": true}, {"id": "farewell", "met": null}]'
+    async with engine.begin() as connection:
+        await connection.execute(text(
+            "INSERT INTO calls (linkedid, direction, caller_raw, caller_name, callee_raw, started_at, talk_seconds,"
+            " disposition, hangup_cause_text) VALUES ('m.1', 'inbound', '', '', '', '2026-11-23 10:00:00+00', 60,"
+            " 'answered', '')"))
+        await connection.execute(text(
+            "INSERT INTO qa_scripts (name, version, title, source, direction, dids, groups, active)"
+            " VALUES ('s', 1, '', '', 'any', '[]', '[]', true)"))
+        await connection.execute(text(
+            "INSERT INTO call_scores (call_id, script_id, total, passed, items, created_at)"
+            " SELECT calls.id, qa_scripts.id, 50, false, :items, '2026-11-23 10:00:00+00' FROM calls, qa_scripts"),
+            {"items": items})
+    await migrate(engine)
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT missed FROM call_scores"))).scalar_one() == " greeting "

@@ -1,8 +1,8 @@
 """The web app in a real headless browser (Debian's chromium, Playwright)
 against the running backend: logins and what each role sees, a manager kept
 out of a colleague's call card, the incoming-call pop-up while the simulated
-Asterisk rings, and the call card's player, transcript, evidence, lead card
-and task."""
+Asterisk rings, the call card's player, transcript, evidence, lead card and
+task, reports, and a training sample kept as a playlist for a manager."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from pbx.simulator.scenario import CallSpec
-from storage.models import Call, CallbackTask, Lead
+from storage.models import Call, CallbackTask, Lead, Playlist
 from tests.web.conftest import RING_SECONDS, SPEED, logged_in, screenshot
 
 pytestmark = pytest.mark.timeout(300)
@@ -210,3 +210,52 @@ async def test_a_manager_has_no_reports(browser, site):
     await page.goto(f"{site.url}/#/reports")
     await page.get_by_text("Такой страницы нет").wait_for()
     assert (await page.request.get(f"{site.url}/api/reports/calls-by-day?from=2026-11-01&to=2026-11-30")).status == 403
+
+
+async def test_the_head_of_sales_draws_a_sample_and_shares_it_as_a_playlist(browser, site):
+    page = await logged_in(browser, site, "rop")
+    await page.get_by_role("link", name="Обучение").click()
+    await page.get_by_role("heading", name="Выборка звонков для разбора").wait_for()
+    await page.get_by_label("Оценка до").fill("100")
+    await page.get_by_label("N", exact=True).fill("5")
+    await page.get_by_role("button", name="Выбрать звонки").click()
+    await page.get_by_role("status").get_by_text("Выбрано звонков: 2 из 2 подходящих").wait_for()
+    drawn = await page.locator(".sample-result tbody tr").evaluate_all("rows => rows.map(row => +row.dataset.call)")
+    assert sorted(drawn) == sorted(site.calls.values())  # the two scored calls, whoever answered them
+    olgas = site.calls["olga"]
+    await page.get_by_label(f"Заметка к звонку {olgas}").fill("Послушайте, как она спрашивает имя")
+    await page.get_by_label("Название", exact=True).fill("Разбор недели")
+    await page.get_by_role("group", name="Показать менеджерам").get_by_label("Сергей Орлов (101)").check()
+    await screenshot(page, "training")
+    await page.get_by_role("button", name="Сохранить плейлист").click()
+    await page.get_by_role("heading", name="Разбор недели").wait_for()
+    await page.locator(f"ol.playlist li[data-call='{olgas}']").get_by_text("Послушайте, как она спрашивает имя").wait_for()
+
+    async with site.services.sessions() as session:
+        [playlist] = list(await session.scalars(select(Playlist)))
+    assert playlist.title == "Разбор недели"
+
+    manager = await logged_in(browser, site, "sergey")
+    await manager.get_by_role("link", name="Обучение").click()
+    await manager.get_by_role("link", name="Разбор недели").click()
+    await manager.locator(f"ol.playlist li[data-call='{olgas}'] a").click()  # a colleague's call, shared with him
+    await manager.get_by_role("heading", name=f"Звонок {olgas}").wait_for()
+    await manager.locator(".line").first.wait_for()
+    assert await manager.get_by_text("Звонок не найден или недоступен вам").count() == 0
+    other = await logged_in(browser, site, "olga")
+    await other.get_by_role("link", name="Обучение").click()
+    await other.get_by_text("Плейлистов пока нет").wait_for()  # not shared with her
+
+
+async def test_the_head_of_sales_marks_a_good_example_and_its_manager_sees_it(browser, site):
+    sergeys = site.calls["sergey"]
+    page = await logged_in(browser, site, "rop")
+    await page.goto(f"{site.url}/#/calls/{sergeys}")
+    await page.get_by_label("Почему").fill("Образцовое приветствие")
+    await page.get_by_role("button", name="Хороший пример").click()
+    await page.locator("[data-mark='good']").get_by_text("Образцовое приветствие").wait_for()
+    assert (await card_json(page, site, sergeys))["mark"]["verdict"] == "good"
+    manager = await logged_in(browser, site, "sergey")
+    await manager.goto(f"{site.url}/#/calls/{sergeys}")
+    await manager.locator("[data-mark='good']").get_by_text("Образцовое приветствие").wait_for()
+    assert await manager.get_by_role("button", name="Хороший пример").count() == 0  # the head of sales' to give

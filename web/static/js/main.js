@@ -7,8 +7,10 @@ import { t } from "./i18n.js";
 import { CallPage } from "./pages/call.js";
 import { CallsPage } from "./pages/calls.js";
 import { LoginPage } from "./pages/login.js";
+import { PlaylistPage } from "./pages/playlist.js";
 import { ReportsPage } from "./pages/reports.js";
 import { TodayPage } from "./pages/today.js";
+import { TrainingPage } from "./pages/training.js";
 import { link, useRoute } from "./router.js";
 
 function Page({ route, user }) {
@@ -16,7 +18,9 @@ function Page({ route, user }) {
     case "today": return html`<${TodayPage} user=${user} />`;
     case "calls": return html`<${CallsPage} key=${JSON.stringify(route.query)} user=${user} address=${route.query} />`;
     case "reports": return user.role === "rop" ? html`<${ReportsPage} />` : html`<${NotFound} />`;
-    case "call": return html`<${CallPage} id=${route.params[0]} />`;
+    case "call": return html`<${CallPage} key=${route.params[0]} id=${route.params[0]} user=${user} />`;
+    case "training": return html`<${TrainingPage} user=${user} />`;
+    case "playlist": return html`<${PlaylistPage} key=${route.params[0]} id=${route.params[0]} user=${user} />`;
     default: return html`<${NotFound} />`;
   }
 }
@@ -30,7 +34,8 @@ function Layout({ user, route, onLogout, children }) {
     await api("POST", "/auth/logout").catch(() => null);
     onLogout();
   }
-  const current = (name) => (route.name === name || (name === "calls" && route.name === "call") ? "page" : undefined);
+  const section = { call: "calls", playlist: "training" }[route.name] ?? route.name;
+  const current = (name) => (section === name ? "page" : undefined);
   return html`
     <a class="skip" href="#main" onClick=${(event) => { event.preventDefault(); document.getElementById("main")?.focus(); }}>${t("app.skip")}</a>
     <header class="top">
@@ -38,6 +43,7 @@ function Layout({ user, route, onLogout, children }) {
       <nav aria-label=${t("nav.main")}>
         <a href=${link("/")} aria-current=${current("today")}>${t("nav.today")}</a>
         <a href=${link("/calls")} aria-current=${current("calls")}>${t("nav.calls")}</a>
+        <a href=${link("/training")} aria-current=${current("training")}>${t("nav.training")}</a>
         ${user.role === "rop" && html`<a href=${link("/reports")} aria-current=${current("reports")}>${t("nav.reports")}</a>`}
       </nav>
       <span class="user">${user.username} <small>${t(`role.${user.role}`)}</small></span>

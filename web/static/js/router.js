@@ -6,6 +6,8 @@ const ROUTES = [
   ["calls", /^\/calls$/],
   ["call", /^\/calls\/(\d+)$/],
   ["reports", /^\/reports$/],
+  ["training", /^\/training$/],
+  ["playlist", /^\/playlists\/(\d+)$/],
 ];
 
 // "#/calls?manager=3" -> { name: "calls", params: [], query: { manager: "3" } }

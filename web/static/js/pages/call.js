@@ -5,6 +5,7 @@ import { html } from "../../vendor/htm-preact.mjs";
 import { query } from "../api.js";
 import { Badge, Empty, Loaded, Section } from "../components/common.js";
 import { LeadCard } from "../components/lead.js";
+import { MarkBox } from "../components/mark.js";
 import { Player, Transcript, usePlayer } from "../components/player.js";
 import { ScoreCard } from "../components/score.js";
 import { TaskList } from "../components/tasks.js";
@@ -37,7 +38,7 @@ function RoutingPath({ legs }) {
   </li>`)}</ol>`;
 }
 
-function Card({ card }) {
+function Card({ card, user }) {
   const player = usePlayer();
   const number = clientNumber(card);
   const leads = useApi(number ? `/leads${query({ phone: number, status: "open", limit: 1 })}` : null);
@@ -66,6 +67,9 @@ function Card({ card }) {
         <${Section} title=${t("call.score")} id="score-title">
           ${card.score ? html`<${ScoreCard} score=${card.score} seek=${player.seek} />` : html`<${Empty} text=${t("call.noScore")} />`}
         <//>
+        ${(user.role === "rop" || card.mark) && html`<${Section} title=${t("mark.title")} id="mark-title">
+          <${MarkBox} callId=${card.id} mark=${card.mark} editable=${user.role === "rop"} />
+        <//>`}
         <${Section} title=${t("call.leadCard")} id="lead-title">
           <${Loaded} state=${leads}>${(page) => page?.items.length
             ? html`<${LeadCard} lead=${page.items[0]} callId=${card.id} seek=${player.seek} />`
@@ -81,10 +85,10 @@ function Card({ card }) {
   </main>`;
 }
 
-export function CallPage({ id }) {
+export function CallPage({ id, user }) {
   const card = useApi(`/calls/${id}`);
   if (card.error?.status === 404 || card.error?.status === 403) {
     return html`<main id="main" tabindex="-1" class="page"><p class="error" role="alert">${t("call.notFound")}</p></main>`;
   }
-  return html`<${Loaded} state=${card}>${(data) => html`<${Card} key=${data.id} card=${data} />`}<//>`;
+  return html`<${Loaded} state=${card}>${(data) => html`<${Card} key=${data.id} card=${data} user=${user} />`}<//>`;
 }

@@ -1,21 +1,16 @@
 // All the calls the user may see, filtered and paged (GET /api/calls). The
-// address may bring filters (a report's bar links here): #/calls?from=2026-11-23&to=2026-11-23&manager=3.
+// address may bring filters (a report's bar links here): #/calls?from=2026-11-23&to=2026-11-23&manager=3
+// (or source, missed_item, mark); the form's filters are added to them.
 import { html, useState } from "../../vendor/htm-preact.mjs";
 import { api, query } from "../api.js";
 import { CallTable } from "../components/calls.js";
 import { Loaded } from "../components/common.js";
+import { dayStart } from "../days.js";
 import { useApi } from "../hooks.js";
 import { t } from "../i18n.js";
 
 const DIRECTIONS = ["inbound", "outbound", "internal"];
 const DISPOSITIONS = ["answered", "missed", "abandoned", "busy", "failed"];
-
-// the local day's start, and the next day's: the API wants moments
-const dayStart = (day, plus = 0) => {
-  const moment = new Date(`${day}T00:00:00`);
-  moment.setDate(moment.getDate() + plus);
-  return moment.toISOString();
-};
 
 function fromAddress(query) {
   const { from, to, ...rest } = query;
@@ -29,8 +24,7 @@ export function CallsPage({ user, address }) {
 
   function apply(event) {
     event.preventDefault();
-    const { from, to, manager } = filters; // kept from the address
-    setFilters({ from, to, manager, ...Object.fromEntries(new FormData(event.target)) });
+    setFilters({ ...filters, ...Object.fromEntries(new FormData(event.target)) });
     setMore({ items: [], cursor: undefined });
   }
 

@@ -1,10 +1,10 @@
 // The head of sales' reports for a period (GET /api/reports/{name}): each a
 // chart (Chart.js, loaded on this page only), its numbers as a table, and a
-// CSV download. A day's or a manager's bar, and its table row, open the calls
-// behind it.
+// CSV download. Every bar, point and table row opens the calls behind it.
 import { html, useEffect, useMemo, useRef, useState } from "../../vendor/htm-preact.mjs";
 import { query } from "../api.js";
 import { Empty, Loaded, Section } from "../components/common.js";
+import { isoDay, lastDays } from "../days.js";
 import { useApi } from "../hooks.js";
 import { t } from "../i18n.js";
 import { link } from "../router.js";
@@ -57,7 +57,22 @@ function answeredAndMissed(labels, rows, stacked) {
   };
 }
 
-// per report: the chart, the table's columns (key, heading, the link of a cell) and where a bar leads
+// the score lines: a week per label, a manager per line
+function weekly(rows) {
+  const weeks = [...new Set(rows.map((row) => row.week))].sort();
+  const managers = [...new Set(rows.map(managerLabel))];
+  const find = (week, manager) => rows.find((row) => row.week === week && managerLabel(row) === manager);
+  return { weeks, managers, find };
+}
+
+function weekEnd(monday) {
+  const sunday = new Date(`${monday}T12:00:00`);
+  sunday.setDate(sunday.getDate() + 6);
+  return isoDay(sunday);
+}
+
+// per report: the chart, the table's columns (key, heading, whether the cell links) and the calls a bar,
+// a point or a row leads to (rowAt: the row of a clicked point, when not the label's)
 const REPORTS = {
   "calls-by-day": {
     title: "reports.callsByDay",
@@ -84,23 +99,28 @@ const REPORTS = {
       ] },
       options: { scales: { x: { stacked: true }, y: counts({ stacked: true }) } },
     }),
-    columns: [["manager", "reports.manager"], ["in_time", "reports.inTime"], ["late", "reports.late"],
+    target: (row, period) => link("/calls", { manager: row.manager_id, ...period }),
+    columns: [["manager", "reports.manager", true], ["in_time", "reports.inTime"], ["late", "reports.late"],
       ["open", "reports.open"], ["overdue", "reports.overdue"]],
   },
   "scores-by-week": {
     title: "reports.scoresByWeek",
     chart: (rows) => {
-      const weeks = [...new Set(rows.map((row) => row.week))].sort();
-      const managers = [...new Set(rows.map(managerLabel))];
+      const { weeks, managers, find } = weekly(rows);
       return {
         type: "line",
-        data: { labels: weeks, datasets: managers.map((manager, index) => dataset(manager, weeks.map(
-          (week) => rows.find((row) => row.week === week && managerLabel(row) === manager)?.average_score ?? null),
+        data: { labels: weeks, datasets: managers.map((manager, index) => dataset(manager,
+          weeks.map((week) => find(week, manager)?.average_score ?? null),
           PALETTE[index % PALETTE.length], { spanGaps: true })) },
         options: { scales: { y: { min: 0, max: 100 } } },
       };
     },
-    columns: [["week", "reports.week"], ["manager", "reports.manager"], ["average_score", "reports.score"]],
+    rowAt: (element, rows) => {
+      const { weeks, managers, find } = weekly(rows);
+      return find(weeks[element.index], managers[element.datasetIndex]);
+    },
+    target: (row) => link("/calls", { manager: row.manager_id, from: row.week, to: weekEnd(row.week) }),
+    columns: [["week", "reports.week", true], ["manager", "reports.manager"], ["average_score", "reports.score"]],
   },
   "missed-items": {
     title: "reports.missedItems",
@@ -110,7 +130,8 @@ const REPORTS = {
         dataset(t("reports.timesMissed"), rows.map((row) => row.missed), COLORS.missed)] },
       options: { indexAxis: "y", scales: { x: counts() } },
     }),
-    columns: [["title", "reports.item"], ["missed", "reports.timesMissed"], ["applied", "reports.applied"]],
+    target: (row, period) => link("/calls", { missed_item: row.id, ...period }),
+    columns: [["title", "reports.item", true], ["missed", "reports.timesMissed"], ["applied", "reports.applied"]],
   },
   "leads-by-source": {
     title: "reports.leadsBySource",
@@ -120,7 +141,8 @@ const REPORTS = {
         dataset(t("reports.leads"), rows.map((row) => row.leads), COLORS.other)] },
       options: { scales: { y: counts() } },
     }),
-    columns: [["source", "reports.source"], ["leads", "reports.leads"]],
+    target: (row, period) => link("/calls", { source: row.source || undefined, ...period }),
+    columns: [["source", "reports.source", true], ["leads", "reports.leads"]],
   },
 };
 
@@ -138,11 +160,10 @@ function Report({ name, period }) {
     if (!state.data) return null;
     const rows = state.data.rows;
     const chart = spec.chart(rows);
-    if (spec.target) {
-      chart.options.onClick = (_event, elements) => {
-        if (elements.length) location.hash = spec.target(rows[elements[0].index], period);
-      };
-    }
+    chart.options.onClick = (_event, elements) => {
+      const row = elements.length ? (spec.rowAt ?? ((element) => rows[element.index]))(elements[0], rows) : null;
+      if (row) location.hash = spec.target(row, period);
+    };
     return chart;
   }, [state.data]);
   return html`<${Section} title=${t(spec.title)} id=${`report-${name}`}>
@@ -153,7 +174,7 @@ function Report({ name, period }) {
           <thead><tr>${spec.columns.map(([, heading]) => html`<th scope="col">${t(heading)}</th>`)}</tr></thead>
           <tbody>${report.rows.map((row) => html`<tr>${spec.columns.map(([key, , linked], index) => {
             const value = cell(row, key);
-            const content = linked && spec.target ? html`<a href=${spec.target(row, period)}>${value}</a>` : value;
+            const content = linked ? html`<a href=${spec.target(row, period)}>${value}</a>` : value;
             return index === 0 ? html`<th scope="row">${content}</th>` : html`<td data-key=${key}>${content}</td>`;
           })}</tr>`)}</tbody>
         </table>
@@ -162,15 +183,8 @@ function Report({ name, period }) {
   <//>`;
 }
 
-const isoDay = (moment) => moment.toLocaleDateString("sv-SE"); // YYYY-MM-DD in local time
-
 export function ReportsPage() {
-  const [period, setPeriod] = useState(() => {
-    const today = new Date();
-    const monthAgo = new Date(today);
-    monthAgo.setDate(today.getDate() - 29);
-    return { from: isoDay(monthAgo), to: isoDay(today) };
-  });
+  const [period, setPeriod] = useState(() => lastDays(30));
   function apply(event) {
     event.preventDefault();
     setPeriod(Object.fromEntries(new FormData(event.target)));
