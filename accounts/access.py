@@ -32,6 +32,7 @@ ASSIGN = frozenset({Role.ROP})  # give a client, lead or task to another manager
 CONFIGURE = frozenset({Role.ROP, Role.ADMIN})  # users, managers, groups
 TEAM_REPORTS = frozenset({Role.ROP})  # the team's figures
 COACH = frozenset({Role.ROP})  # draw training samples, keep playlists, mark good and bad examples
+TRY_SCRIPTS = CALL_DATA & CONFIGURE  # try a script being written on a real call's transcript
 ANYONE = frozenset(Role)
 
 

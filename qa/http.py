@@ -1,12 +1,13 @@
 """Scripts and scores over HTTP: the score part of the call card, a call's score
-history, re-scoring a call or a period, and the department's scripts."""
+history, re-scoring a call or a period, the department's scripts, and trying a
+script being written on a real call."""
 
 from __future__ import annotations
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from accounts.access import ASSIGN, CALL_DATA, CONFIGURE, Principal, data_scope
+from accounts.access import ASSIGN, CALL_DATA, CONFIGURE, TRY_SCRIPTS, Principal, data_scope
 from api.app import context
 from api.errors import BadRequest, NotFound, Unprocessable
 from api.registry import Routes
@@ -14,7 +15,9 @@ from api.validation import Schema, Timestamp
 from crm.call_queries import CallQueries
 from jobs.http import STREAM_ID, QueueDepth, Requeued, queue_depth, requeue_dead
 from qa.library import ScriptLibrary
-from qa.script import ScriptError
+from qa.conversation import Conversation
+from qa.scoring import Scorer
+from qa.script import ScriptError, parse_script
 from storage.models import CallScore, QaScript
 
 routes = Routes("qa")
@@ -166,23 +169,70 @@ async def script_versions(request: web.Request, principal: Principal, name: str)
     return ScriptList(items=[script_out(row) for row in versions])
 
 
+async def _script_text(request: web.Request) -> str:
+    """The YAML of the request's body; a 400 if it is too long or not UTF-8."""
+    too_long = BadRequest(f"a script is at most {MAX_SCRIPT_BYTES // 1024} KiB")
+    if request.content_length is not None and request.content_length > MAX_SCRIPT_BYTES:
+        raise too_long
+    raw = await request.content.read(MAX_SCRIPT_BYTES + 1)
+    if len(raw) > MAX_SCRIPT_BYTES:
+        raise too_long
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("the script must be UTF-8 text") from None
+
+
+def _invalid(error: ScriptError) -> BadRequest:
+    return BadRequest("the script is not valid", details=error.problems)
+
+
 @routes.post("/qa/scripts", roles=CONFIGURE, response=ScriptOut, status=201, consumes="application/yaml", errors=(400,))
 async def save_script(request: web.Request, principal: Principal) -> ScriptOut:
     """Store a script (the YAML as the request body) as the next version of its name, and make it active.
     A script that does not validate is a 400 listing every problem."""
-    if request.content_length is not None and request.content_length > MAX_SCRIPT_BYTES:
-        raise BadRequest(f"a script is at most {MAX_SCRIPT_BYTES // 1024} KiB")
-    raw = await request.content.read(MAX_SCRIPT_BYTES + 1)
-    if len(raw) > MAX_SCRIPT_BYTES:
-        raise BadRequest(f"a script is at most {MAX_SCRIPT_BYTES // 1024} KiB")
+    source = await _script_text(request)
     try:
-        source = raw.decode("utf-8")
         row = await ScriptLibrary(context(request).sessions).save(source, principal.user_id)
-    except UnicodeDecodeError:
-        raise BadRequest("the script must be UTF-8 text") from None
     except ScriptError as error:
-        raise BadRequest("the script is not valid", details=error.problems) from None
+        raise _invalid(error) from None
     return script_out(row)
+
+
+class FactOut(BaseModel):
+    field: str
+    value: str
+    quote: str
+    start: float
+
+
+class TrialScore(BaseModel):
+    call_id: int
+    script: str
+    total: float
+    passed: bool
+    items: list[ItemOut]
+    lead_card: list[FactOut] = Field(description="What the client's words would fill in on the lead's card.")
+
+
+@routes.post("/calls/{call_id}/trial-score", roles=TRY_SCRIPTS, response=TrialScore, consumes="application/yaml",
+             errors=(400,))
+async def trial_score(request: web.Request, principal: Principal, call_id: int) -> TrialScore:
+    """Score the call's transcript with a script (the YAML as the request body) without storing
+    anything: try a script being written on a real call before saving it."""
+    source = await _script_text(request)
+    card = await CallQueries(context(request).sessions).card(data_scope(principal), call_id)
+    transcript = card.call.transcript
+    if transcript is None or transcript.status != "done":
+        raise NotFound("the call has no finished transcript")
+    try:
+        scorer = Scorer(parse_script(source))
+    except ScriptError as error:
+        raise _invalid(error) from None
+    score, facts = scorer.assess(Conversation.from_lines(transcript.lines or (), transcript.audio_seconds))
+    return TrialScore(call_id=call_id, script=score.script, total=score.total, passed=score.passed,
+                      items=[ItemOut(**item) for item in score.as_dict()["items"]],
+                      lead_card=[FactOut(**vars(fact)) for fact in facts])
 
 
 @routes.delete("/qa/scripts/{name}", roles=CONFIGURE, text_params={"name": SCRIPT_NAME})

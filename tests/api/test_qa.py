@@ -1,6 +1,7 @@
 """Scripts and scores through the API: the head of sales stores and versions scripts (a broken one is
 a 400 listing its problems); the call card and its history show the score and evidence to those who
-see the call; re-scoring is the head of sales'; a manager corrects the lead card."""
+see the call; re-scoring is the head of sales', and so is trying a script on a call without storing
+anything; a manager corrects the lead card."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -9,7 +10,8 @@ import pytest
 from jobs.queue import JobQueue
 from jobs.worker import Worker
 from qa.service import QaService
-from storage.models import Lead, Transcript
+from sqlalchemy import func, select
+from storage.models import CallScore, Lead, QaScript, Transcript
 from tests.api.conftest import NOW, add_call, add_lead
 
 SCRIPT = Path("qa/scripts/realty-inbound.yaml").read_text(encoding="utf-8")
@@ -110,6 +112,42 @@ async def test_rescoring_needs_a_transcript_a_real_script_and_a_sane_period(api,
     period = {"since": (NOW - timedelta(hours=1)).isoformat(), "until": (NOW + timedelta(hours=1)).isoformat()}
     assert (await api.call("POST", "/qa/rescore", "ivan", json=period)).status == 403
     assert await api.json("POST", "/qa/rescore", "rop", status=202, json=period) == {"queued": 1}
+
+
+async def try_script(api, call_id: int, text: str, user: str = "rop"):
+    return await api.call("POST", f"/calls/{call_id}/trial-score", user, data=text.encode("utf-8"),
+                          headers={"Content-Type": "application/yaml"})
+
+
+async def test_a_script_is_tried_on_a_call_without_storing_anything(api, sessions, department):
+    call_id = await transcribed_call(sessions, department)
+    response = await try_script(api, call_id, SCRIPT)
+    assert response.status == 200
+    trial = await response.json()
+    assert (trial["call_id"], trial["script"]) == (call_id, "realty-inbound")
+    met = {item["id"]: item["met"] for item in trial["items"]}
+    assert met["greeting"] is True and met["ask_name"] is False
+    name = next(fact for fact in trial["lead_card"] if fact["field"] == "name")
+    assert (name["value"], name["quote"]) == ("Мария", "Здравствуйте, меня зовут Мария.") and 4.5 <= name["start"] <= 6.0
+    stricter = SCRIPT.replace("Добрый день, компания", "Доброе утро, агентство")
+    changed = await (await try_script(api, call_id, stricter)).json()
+    assert next(item for item in changed["items"] if item["id"] == "greeting")["met"] is False
+    assert changed["total"] < trial["total"]
+    async with sessions() as session:  # a trial is not a score, nor a script version
+        assert await session.scalar(select(func.count()).select_from(CallScore)) == 0
+        assert await session.scalar(select(func.count()).select_from(QaScript)) == 0
+
+
+async def test_trying_a_script_needs_the_call_its_transcript_and_a_valid_script(api, sessions, department):
+    call_id = await transcribed_call(sessions, department)
+    broken = await try_script(api, call_id, "name: t\nitems: [")
+    assert broken.status == 400 and any("not valid YAML" in problem for problem in (await broken.json())["details"])
+    assert (await try_script(api, call_id, SCRIPT, user="ivan")).status == 403  # the call is his, scripts are not
+    assert (await try_script(api, call_id, SCRIPT, user="admin")).status == 403  # scripts are, calls are not
+    assert (await api.call("POST", f"/calls/{call_id}/trial-score", data=SCRIPT.encode())).status == 401
+    assert (await try_script(api, 9999, SCRIPT)).status == 404
+    untranscribed = await add_call(sessions, "b", answered_by=department.ivan)
+    assert (await try_script(api, untranscribed, SCRIPT)).status == 404
 
 
 async def test_a_manager_corrects_the_lead_card_of_their_own_lead(api, sessions, department):

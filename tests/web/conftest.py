@@ -132,14 +132,16 @@ async def browser() -> AsyncIterator[Browser]:
         await browser.close()
 
 
-async def logged_in(browser: Browser, site: Site, username: str, width: int = 1280) -> Page:
-    """A new page of the app, logged in as ``username`` through the login form."""
+async def logged_in(
+    browser: Browser, site: Site, username: str, width: int = 1280, password: str | None = None, landing: str = "Сегодня"
+) -> Page:
+    """A new page of the app, logged in as ``username`` through the login form, on the ``landing`` page."""
     page = await browser.new_page(viewport={"width": width, "height": 900}, timezone_id="Europe/Moscow", locale="ru-RU")
     await page.goto(site.url + "/")
     await page.get_by_label("Логин").fill(username)
-    await page.get_by_label("Пароль").fill(site.passwords[username])
+    await page.get_by_label("Пароль").fill(password or site.passwords[username])
     await page.get_by_role("button", name="Войти").click()
-    await page.get_by_role("heading", name="Сегодня").wait_for()
+    await page.get_by_role("heading", name=landing, exact=True).wait_for()
     return page
 
 

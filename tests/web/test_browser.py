@@ -204,12 +204,15 @@ async def test_a_report_chart_shows_the_numbers_of_the_database_and_opens_the_ca
     assert sorted(hrefs) == sorted(f"#/calls/{call_id}" for call_id in site.calls.values())
 
 
-async def test_a_manager_has_no_reports(browser, site):
+async def test_a_manager_has_no_reports_nor_settings(browser, site):
     page = await logged_in(browser, site, "sergey")
     assert await page.get_by_role("link", name="Отчёты").count() == 0
-    await page.goto(f"{site.url}/#/reports")
-    await page.get_by_text("Такой страницы нет").wait_for()
+    assert await page.get_by_role("link", name="Настройки").count() == 0
+    for address in ("reports", "admin/managers"):
+        await page.goto(f"{site.url}/#/{address}")
+        await page.get_by_text("Такой страницы нет").wait_for()
     assert (await page.request.get(f"{site.url}/api/reports/calls-by-day?from=2026-11-01&to=2026-11-30")).status == 403
+    assert (await page.request.get(f"{site.url}/api/managers")).status == 403
 
 
 async def test_the_head_of_sales_draws_a_sample_and_shares_it_as_a_playlist(browser, site):

@@ -9,13 +9,14 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, path, body) {
+// body: sent as JSON, or as it is when it comes with another content type (a script's YAML)
+export async function api(method, path, body, type = "application/json") {
   const headers = { "X-Requested-With": "callcenter-web" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = type;
   const response = await fetch(`/api${path}`, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || type !== "application/json" ? body : JSON.stringify(body),
     credentials: "same-origin",
   });
   const json = (response.headers.get("Content-Type") ?? "").includes("json") ? await response.json() : null;

@@ -3,6 +3,7 @@
 import { html, render, useEffect, useState } from "../vendor/htm-preact.mjs";
 import { api } from "./api.js";
 import { RingingPopups } from "./components/popup.js";
+import { AdminPage } from "./pages/admin.js";
 import { t } from "./i18n.js";
 import { CallPage } from "./pages/call.js";
 import { CallsPage } from "./pages/calls.js";
@@ -13,7 +14,14 @@ import { TodayPage } from "./pages/today.js";
 import { TrainingPage } from "./pages/training.js";
 import { link, useRoute } from "./router.js";
 
+const CONFIGURES = new Set(["rop", "admin"]);
+
+const administration = (route, user) => html`<${AdminPage} key=${route.params[0]} user=${user} tab=${route.params[0]} />`;
+
 function Page({ route, user }) {
+  if (user.role === "admin") { // an admin configures and sees no call data
+    return route.name === "admin" || route.name === "today" ? administration(route, user) : html`<${NotFound} />`;
+  }
   switch (route.name) {
     case "today": return html`<${TodayPage} user=${user} />`;
     case "calls": return html`<${CallsPage} key=${JSON.stringify(route.query)} user=${user} address=${route.query} />`;
@@ -21,6 +29,7 @@ function Page({ route, user }) {
     case "call": return html`<${CallPage} key=${route.params[0]} id=${route.params[0]} user=${user} />`;
     case "training": return html`<${TrainingPage} user=${user} />`;
     case "playlist": return html`<${PlaylistPage} key=${route.params[0]} id=${route.params[0]} user=${user} />`;
+    case "admin": return CONFIGURES.has(user.role) ? administration(route, user) : html`<${NotFound} />`;
     default: return html`<${NotFound} />`;
   }
 }
@@ -34,17 +43,20 @@ function Layout({ user, route, onLogout, children }) {
     await api("POST", "/auth/logout").catch(() => null);
     onLogout();
   }
-  const section = { call: "calls", playlist: "training" }[route.name] ?? route.name;
+  const section = user.role === "admin" ? "admin" : { call: "calls", playlist: "training" }[route.name] ?? route.name;
+  const callData = user.role !== "admin";
   const current = (name) => (section === name ? "page" : undefined);
   return html`
     <a class="skip" href="#main" onClick=${(event) => { event.preventDefault(); document.getElementById("main")?.focus(); }}>${t("app.skip")}</a>
     <header class="top">
       <strong class="brand">${t("app.title")}</strong>
       <nav aria-label=${t("nav.main")}>
-        <a href=${link("/")} aria-current=${current("today")}>${t("nav.today")}</a>
-        <a href=${link("/calls")} aria-current=${current("calls")}>${t("nav.calls")}</a>
-        <a href=${link("/training")} aria-current=${current("training")}>${t("nav.training")}</a>
+        ${callData && html`
+          <a href=${link("/")} aria-current=${current("today")}>${t("nav.today")}</a>
+          <a href=${link("/calls")} aria-current=${current("calls")}>${t("nav.calls")}</a>
+          <a href=${link("/training")} aria-current=${current("training")}>${t("nav.training")}</a>`}
         ${user.role === "rop" && html`<a href=${link("/reports")} aria-current=${current("reports")}>${t("nav.reports")}</a>`}
+        ${CONFIGURES.has(user.role) && html`<a href=${link("/admin")} aria-current=${current("admin")}>${t("nav.admin")}</a>`}
       </nav>
       <span class="user">${user.username} <small>${t(`role.${user.role}`)}</small></span>
       <button type="button" class="secondary" onClick=${logout}>${t("nav.logout")}</button>

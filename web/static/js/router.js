@@ -8,6 +8,7 @@ const ROUTES = [
   ["reports", /^\/reports$/],
   ["training", /^\/training$/],
   ["playlist", /^\/playlists\/(\d+)$/],
+  ["admin", /^\/admin(?:\/([a-z]+))?$/],
 ];
 
 // "#/calls?manager=3" -> { name: "calls", params: [], query: { manager: "3" } }

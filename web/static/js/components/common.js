@@ -1,4 +1,4 @@
-// Small pieces every page uses: loading and error states, badges, sections.
+// Small pieces every page uses: loading and error states, badges, sections, checkbox groups.
 import { html } from "../../vendor/htm-preact.mjs";
 import { t } from "../i18n.js";
 
@@ -21,4 +21,14 @@ export function Badge({ kind, children }) {
 
 export function Empty({ text }) {
   return html`<p class="empty">${text ?? t("app.empty")}</p>`;
+}
+
+// options: [value, label] pairs; checked: the values ticked at first
+export function Checkboxes({ legend, name, options, checked = [] }) {
+  if (!options.length) return null;
+  const ticked = new Set(checked.map(String));
+  return html`<fieldset class="choices"><legend>${legend}</legend>
+    ${options.map(([value, label]) => html`<label key=${value}>
+      <input type="checkbox" name=${name} value=${value} defaultChecked=${ticked.has(String(value))} /> ${label}</label>`)}
+  </fieldset>`;
 }

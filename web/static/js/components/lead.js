@@ -5,7 +5,7 @@ import { html, useState } from "../../vendor/htm-preact.mjs";
 import { api } from "../api.js";
 import { clock, t } from "../i18n.js";
 
-function label(field) {
+export function factLabel(field) {
   const key = `fact.${field}`;
   return t(key) === key ? field : t(key);
 }
@@ -26,7 +26,7 @@ function Fact({ lead, fact, callId, seek, onSaved }) {
 
   if (editing) {
     return html`<form class="fact-edit" onSubmit=${save}>
-      <label>${label(fact.field)}<input name="value" value=${fact.value} required maxlength="200" autofocus /></label>
+      <label>${factLabel(fact.field)}<input name="value" value=${fact.value} required maxlength="200" autofocus /></label>
       <button type="submit">${t("call.saveFact")}</button>
       <button type="button" class="secondary" onClick=${() => setEditing(false)}>${t("call.cancel")}</button>
       ${error && html`<p class="error" role="alert">${error}</p>`}
@@ -34,7 +34,7 @@ function Fact({ lead, fact, callId, seek, onSaved }) {
   }
   const heardHere = fact.call_id === callId && fact.second !== null;
   return html`<div class="fact" data-field=${fact.field}>
-    <dt>${label(fact.field)}</dt>
+    <dt>${factLabel(fact.field)}</dt>
     <dd><strong>${fact.value}</strong> <small>${t(`call.factSetBy.${fact.set_by}`)}</small>
       ${fact.quote && (heardHere
         ? html` <button type="button" class="link" onClick=${() => seek(fact.second)}>«${fact.quote}» — ${clock(fact.second)}</button>`
@@ -54,7 +54,7 @@ function NewFact({ lead, onSaved }) {
   if (!open) return html`<button type="button" class="secondary small" onClick=${() => setOpen(true)}>${t("call.addFact")}</button>`;
   return html`<form class="fact-edit" onSubmit=${add}>
     <label>${t("call.factField")}<select name="field">${["name", "source", "rooms", "budget"].map(
-      (field) => html`<option value=${field}>${label(field)}</option>`)}</select></label>
+      (field) => html`<option value=${field}>${factLabel(field)}</option>`)}</select></label>
     <label>${t("call.factValue")}<input name="value" required maxlength="200" /></label>
     <button type="submit">${t("call.saveFact")}</button>
   </form>`;

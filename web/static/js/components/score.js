@@ -9,20 +9,25 @@ function verdict(item) {
   return item.met ? html`<${Badge} kind="pass">${t("call.itemMet")}<//>` : html`<${Badge} kind="fail">${t("call.itemMissed")}<//>`;
 }
 
+// the quote and its second: a button that plays from there, or just the text where there is no player
+function Evidence({ evidence, seek }) {
+  const text = evidence.quote
+    ? t("call.evidence", { quote: evidence.quote, time: clock(evidence.start) })
+    : t("call.evidenceAt", { time: clock(evidence.start) });
+  if (!seek) return html`<small class="evidence">${text}</small>`;
+  return html`<button type="button" class="evidence link" onClick=${() => seek(evidence.start)} data-second=${evidence.start}>${text}</button>`;
+}
+
+// score: a stored score, or a trial's (no version); seek: where there is a player
 export function ScoreCard({ score, seek }) {
   return html`<div class="score">
     <p class="total"><strong>${t("call.total", { total: Math.round(score.total) })}</strong>
       <${Badge} kind=${score.passed ? "pass" : "fail"}>${score.passed ? t("call.passed") : t("call.failedScore")}<//>
-      <small>${score.script} v${score.script_version}</small></p>
+      <small>${score.script}${score.script_version !== undefined && ` v${score.script_version}`}</small></p>
     <ul class="items">${score.items.map((item) => html`<li key=${item.id} class=${item.met === false ? "missed" : ""} data-item=${item.id}>
       ${verdict(item)} <span class="item-title">${item.title}</span>
       ${item.critical && html` <small>(${t("call.critical")})</small>`}
-      ${item.evidence
-        ? html`<button type="button" class="evidence link" onClick=${() => seek(item.evidence.start)} data-second=${item.evidence.start}>
-            ${item.evidence.quote
-              ? t("call.evidence", { quote: item.evidence.quote, time: clock(item.evidence.start) })
-              : t("call.evidenceAt", { time: clock(item.evidence.start) })}</button>`
-        : html`<small class="reason">${item.reason}</small>`}
+      ${item.evidence ? html`<${Evidence} evidence=${item.evidence} seek=${seek} />` : html`<small class="reason">${item.reason}</small>`}
     </li>`)}</ul>
   </div>`;
 }

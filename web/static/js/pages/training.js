@@ -5,7 +5,7 @@
 import { html, useState } from "../../vendor/htm-preact.mjs";
 import { api, query } from "../api.js";
 import { party } from "../components/calls.js";
-import { Badge, Empty, Loaded, Section } from "../components/common.js";
+import { Badge, Checkboxes, Empty, Loaded, Section } from "../components/common.js";
 import { dayStart, lastDays } from "../days.js";
 import { useApi } from "../hooks.js";
 import { duration, t, when } from "../i18n.js";
@@ -25,13 +25,6 @@ function criteria(form, period) {
     direction: data.get("direction") || null,
     method: data.get("method"), size: Number(data.get("size")),
   };
-}
-
-function Checkboxes({ legend, name, options }) {
-  if (!options.length) return null;
-  return html`<fieldset class="choices"><legend>${legend}</legend>
-    ${options.map(([value, label]) => html`<label key=${value}><input type="checkbox" name=${name} value=${value} /> ${label}</label>`)}
-  </fieldset>`;
 }
 
 function SampleForm({ managers, onDrawn }) {

@@ -1,0 +1,116 @@
+// Sales scripts (GET/POST/DELETE /api/qa/scripts): the YAML edited in place,
+// checked by the API on saving (a new version; every problem listed), and tried
+// on a real call's transcript first (POST /api/calls/{id}/trial-score, nothing stored).
+import { html, useState } from "../../../vendor/htm-preact.mjs";
+import { api } from "../../api.js";
+import { Empty, Loaded, Section } from "../../components/common.js";
+import { Problem, useAction } from "../../components/forms.js";
+import { factLabel } from "../../components/lead.js";
+import { ScoreCard } from "../../components/score.js";
+import { useApi } from "../../hooks.js";
+import { t, when } from "../../i18n.js";
+import { link } from "../../router.js";
+
+const YAML = "application/yaml";
+const SKELETON = `name: new-script
+title: Новый скрипт
+applies_to:
+  direction: inbound
+pass_score: 70
+items:
+  - id: greeting
+    title: Приветствие
+    kind: phrase
+    weight: 10
+    within_first: 15
+    examples:
+      - Добрый день, компания ..., меня зовут
+`;
+
+function Trial({ source, canTry }) {
+  const [error, run] = useAction();
+  const [trial, setTrial] = useState(null);
+  if (!canTry) return html`<p class="hint">${t("scripts.tryNeedsCalls")}</p>`;
+  function tryIt(event) {
+    event.preventDefault();
+    const callId = Number(new FormData(event.target).get("call"));
+    setTrial(null);
+    return run(async () => setTrial(await api("POST", `/calls/${callId}/trial-score`, source, YAML)));
+  }
+  return html`<form class="trial" onSubmit=${tryIt}>
+    <div class="filters">
+      <label>${t("scripts.callNumber")}<input name="call" type="number" min="1" required /></label>
+      <button type="submit" class="secondary">${t("scripts.try")}</button>
+    </div>
+    <${Problem} error=${error} />
+    ${trial && html`<div class="trial-result" role="status">
+      <p>${t("scripts.triedOn")} <a href=${link(`/calls/${trial.call_id}`)}>${t("call.title", { id: trial.call_id })}</a></p>
+      <${ScoreCard} score=${trial} />
+      ${trial.lead_card.length > 0 && html`<p>${t("scripts.leadCard")}: ${trial.lead_card.map((fact) => `${factLabel(fact.field)}: ${fact.value}`).join("; ")}</p>`}
+    </div>`}
+  </form>`;
+}
+
+function Versions({ name, onOpen }) {
+  const versions = useApi(`/qa/scripts/${encodeURIComponent(name)}`);
+  return html`<details class="versions"><summary>${t("scripts.versions")}</summary>
+    <${Loaded} state=${versions}>${({ items }) => html`<ul>${items.map((version) => html`<li key=${version.id}>
+      v${version.version} · ${when(version.created_at)} ${version.active && html`<small>(${t("scripts.active")})</small>`}
+      <button type="button" class="link" onClick=${() => onOpen(version.source)}>${t("scripts.openVersion")}</button></li>`)}</ul>`}<//>
+  </details>`;
+}
+
+function ScriptEditor({ script, canTry, onSaved, onClose }) {
+  const [source, setSource] = useState(script?.source ?? SKELETON);
+  const [error, run] = useAction();
+  const [saved, setSaved] = useState(null);
+  function save() {
+    setSaved(null);
+    return run(async () => {
+      const row = await api("POST", "/qa/scripts", source, YAML);
+      setSaved(row);
+      onSaved();
+    });
+  }
+  function retire() {
+    if (!confirm(t("scripts.confirmRetire", { name: script.name }))) return;
+    run(async () => { await api("DELETE", `/qa/scripts/${encodeURIComponent(script.name)}`); onClose(); onSaved(); });
+  }
+  const title = script ? `${script.title || script.name} (${script.name} v${script.version})` : t("scripts.new");
+  return html`<div class="admin-form script-editor">
+    <h3>${title}</h3>
+    <label>${t("scripts.yaml")}<textarea class="yaml" rows="24" spellcheck="false" value=${source}
+      onInput=${(event) => setSource(event.target.value)}></textarea></label>
+    <p class="hint">${t("scripts.hint")}</p>
+    <button type="button" onClick=${save}>${t("scripts.save")}</button>
+    <button type="button" class="secondary" onClick=${onClose}>${t("admin.close")}</button>
+    ${script && html`<button type="button" class="secondary danger" onClick=${retire}>${t("scripts.retire")}</button>`}
+    <${Problem} error=${error} />
+    ${saved && html`<p role="status">${t("scripts.saved", { name: saved.name, version: saved.version })}</p>`}
+    ${script && html`<${Versions} name=${script.name} onOpen=${setSource} />`}
+    <h4>${t("scripts.tryTitle")}</h4>
+    <${Trial} source=${source} canTry=${canTry} />
+  </div>`;
+}
+
+export function ScriptsAdmin({ user }) {
+  const scripts = useApi("/qa/scripts");
+  const [editing, setEditing] = useState(undefined);
+  return html`<${Section} title=${t("admin.scripts")} id="scripts-title">
+    <${Loaded} state=${scripts}>${({ items }) => html`
+      ${editing !== undefined
+        ? html`<${ScriptEditor} key=${editing?.id ?? "new"} script=${editing} canTry=${user.role === "rop"}
+            onSaved=${scripts.reload} onClose=${() => setEditing(undefined)} />`
+        : html`<button type="button" onClick=${() => setEditing(null)}>${t("scripts.add")}</button>`}
+      ${items.length ? html`<table class="calls admin-table">
+        <thead><tr><th scope="col">${t("scripts.title")}</th><th scope="col">${t("scripts.name")}</th>
+          <th scope="col">${t("scripts.appliesTo")}</th><th scope="col">${t("scripts.version")}</th><th scope="col"></th></tr></thead>
+        <tbody>${items.map((script) => html`<tr key=${script.id} data-script=${script.name}>
+          <td>${script.title}</td><td>${script.name}</td>
+          <td>${[t(`scripts.direction.${script.direction}`), ...script.dids, ...script.groups].join(", ")}</td>
+          <td>v${script.version} · ${when(script.created_at)}</td>
+          <td><button type="button" class="secondary small" onClick=${() => setEditing(script)}
+            aria-label=${t("admin.editNamed", { name: script.name })}>${t("admin.edit")}</button></td>
+        </tr>`)}</tbody></table>` : html`<${Empty} text=${t("scripts.none")} />`}`}<//>
+  <//>`;
+}
