@@ -42,7 +42,10 @@ class ItemOut(BaseModel):
     critical: bool
     met: bool | None = Field(description="null: not required in this call (its trigger never came).")
     found: bool = Field(description="The phrase or stop words were heard; the metric could be measured.")
-    reason: str
+    reason: str = Field(description="Why it is (not) met or does not apply, in English.")
+    reason_code: str = Field(default="", description="The reason as a key (e.g. not_heard_first), to say in another "
+                                                     "language with reason_args; empty for scores stored before codes.")
+    reason_args: dict[str, str | float] = Field(default_factory=dict)
     evidence: EvidenceOut | None
     value: float | None = Field(description="A metric's value.")
 

@@ -9,7 +9,7 @@ script's ``pass_score`` and no critical item failed.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from qa.conversation import MANAGER, UNKNOWN, Conversation
 from qa.lead_card import Fact, extract
@@ -36,12 +36,33 @@ class ItemResult:
     critical: bool
     met: bool | None  # None: not required in this call
     found: bool  # the phrase or stop words were heard; the metric could be measured
-    reason: str  # why it is (not) met or does not apply
+    reason: str  # why it is (not) met or does not apply, in English
     evidence: Evidence | None = None
     value: float | None = None  # a metric's value
+    reason_code: str = ""  # the reason as a key of REASONS, for a user interface to say in its own language...
+    reason_args: dict[str, str | float] = field(default_factory=dict)  # ...with these values
 
 
-MIXED = "not checked: a mixed recording does not tell the manager's words from the client's"
+REASONS = {
+    "heard": "heard",
+    "not_heard": "not heard",
+    "not_heard_first": "not heard in the first {seconds:g} s",
+    "not_heard_last": "not heard in the last {seconds:g} s",
+    "not_heard_after_trigger": "not heard after the trigger at {seconds:.1f} s",
+    "trigger_not_heard": "not required: its trigger was not heard",
+    "said": "said: {phrase}",
+    "none_said": "none said",
+    "mixed": "not checked: a mixed recording does not tell the manager's words from the client's",
+    "unmeasurable": "{metric} cannot be measured in this call",
+    "below": "{metric} {value:g} is below {limit:g}",
+    "above": "{metric} {value:g} is above {limit:g}",
+    "in_range": "{metric} {value:g} is in range",
+}
+
+
+def _why(code: str, **args: str | float) -> dict:
+    """An item's reason fields: the English text and what it is made of."""
+    return {"reason": REASONS[code].format(**args), "reason_code": code, "reason_args": args}
 
 
 @dataclass(frozen=True)
@@ -111,58 +132,60 @@ class Scorer:
             trigger = listening.find(trigger_speaker, item.trigger.examples, self.script.tolerance(item.trigger))
             if trigger is None:
                 heard = listening.find(speaker, item.examples, self.script.tolerance(item), since, until)
-                return _result(item, None, heard, conversation, "not required: its trigger was not heard")
+                return _result(item, None, heard, conversation, _why("trigger_not_heard"))
             since = max(since, trigger.start)
         heard = listening.find(speaker, item.examples, self.script.tolerance(item), since, until)
         if heard is not None:
-            return _result(item, True, heard, conversation, "heard")
-        return _result(item, False, None, conversation, "not heard" + _window(item, since))
+            return _result(item, True, heard, conversation, _why("heard"))
+        return _result(item, False, None, conversation, _not_heard(item, since))
 
     def _stop_words(self, item: StopWordsItem, listening: Listening) -> ItemResult:
         if listening.conversation.mixed:  # the client's words must never count against the manager
-            return _result(item, None, None, listening.conversation, MIXED)
+            return _result(item, None, None, listening.conversation, _why("mixed"))
         heard = listening.find(MANAGER, item.phrases, self.script.tolerance(item))
         if heard is None:
-            return _result(item, True, None, listening.conversation, "none said")
-        return _result(item, False, heard, listening.conversation, f"said: {heard.phrase.text}")
+            return _result(item, True, None, listening.conversation, _why("none_said"))
+        return _result(item, False, heard, listening.conversation, _why("said", phrase=heard.phrase.text))
 
 
 def _metric(item: MetricItem, conversation: Conversation) -> ItemResult:
     measured = measure(conversation, item.metric)
     value = measured.value
     evidence = None if measured.at is None else Evidence(MANAGER, "", round(measured.at, 2))
+    metric = str(item.metric)
     if value is None:
-        met, reason = False, f"{item.metric} cannot be measured in this call"
+        met, why = False, _why("unmeasurable", metric=metric)
     elif item.min is not None and value < item.min:
-        met, reason = False, f"{item.metric} {value:g} is below {item.min:g}"
+        met, why = False, _why("below", metric=metric, value=value, limit=item.min)
     elif item.max is not None and value > item.max:
-        met, reason = False, f"{item.metric} {value:g} is above {item.max:g}"
+        met, why = False, _why("above", metric=metric, value=value, limit=item.max)
     else:
-        met, reason = True, f"{item.metric} {value:g} is in range"
-    return ItemResult(item.id, item.title, item.kind, item.weight, item.critical, met, value is not None, reason,
-                      evidence, value)
+        met, why = True, _why("in_range", metric=metric, value=value)
+    return ItemResult(item.id, item.title, item.kind, item.weight, item.critical, met, value is not None,
+                      evidence=evidence, value=value, **why)
 
 
 def _result(
-    item: PhraseItem | StopWordsItem, met: bool | None, heard: Heard | None, conversation: Conversation, reason: str
+    item: PhraseItem | StopWordsItem, met: bool | None, heard: Heard | None, conversation: Conversation, why: dict
 ) -> ItemResult:
     evidence = None
     if heard is not None:
         speaker = conversation.turns[heard.first_turn].speaker
         evidence = Evidence(speaker, conversation.quote(heard.first_turn, heard.last_turn), round(heard.start, 2),
                             heard.phrase.text, round(heard.similarity, 2))
-    return ItemResult(item.id, item.title, item.kind, item.weight, item.critical, met, heard is not None, reason,
-                      evidence)
+    return ItemResult(item.id, item.title, item.kind, item.weight, item.critical, met, heard is not None,
+                      evidence=evidence, **why)
 
 
-def _window(item: PhraseItem, since: float) -> str:
+def _not_heard(item: PhraseItem, since: float) -> dict:
+    """Not heard, and where it was looked for."""
     if item.within_first is not None:
-        return f" in the first {item.within_first:g} s"
+        return _why("not_heard_first", seconds=item.within_first)
     if item.trigger is not None:
-        return f" after the trigger at {since:.1f} s"
+        return _why("not_heard_after_trigger", seconds=round(since, 1))
     if item.within_last is not None:
-        return f" in the last {item.within_last:g} s"
-    return ""
+        return _why("not_heard_last", seconds=item.within_last)
+    return _why("not_heard")
 
 
 def _phrases(script: Script) -> list[str]:

@@ -54,6 +54,7 @@ def test_a_greeting_after_its_window_is_missed_and_says_why():
                    manager(12, "Добрый день, компания СтройИнвест"))
     greeting = item(score, "greeting")
     assert (greeting.met, greeting.evidence, greeting.reason) == (False, None, "not heard in the first 10 s")
+    assert (greeting.reason_code, greeting.reason_args) == ("not_heard_first", {"seconds": 10})  # for the web app's language
     assert score.total == 0.0 and not score.passed
 
 
@@ -76,6 +77,7 @@ def test_objection_handling_is_required_only_after_the_client_objects():
     ignored = result(OBJECTION, client(10, "Мне нужно подумать."), manager(12, "Ну думайте."))
     assert item(ignored, "objection").met is False
     assert item(ignored, "objection").reason == "not heard after the trigger at 10.0 s"
+    assert item(ignored, "objection").reason_args == {"seconds": 10.0}
 
 
 def test_handling_said_before_the_objection_does_not_count():
@@ -126,6 +128,7 @@ def test_metric_items_check_their_range():
     assert (ratio.met, ratio.value, ratio.reason) == (True, 2.0, "talk_listen_ratio 2 is in range")
     assert (silence.met, silence.value, silence.evidence.start) == (False, 8.0, 2.0)
     assert silence.reason == "longest_silence 8 is above 5"
+    assert (silence.reason_code, silence.reason_args) == ("above", {"metric": "longest_silence", "value": 8.0, "limit": 5})
     assert (pace.met, pace.value) == (True, 120.0)
 
 

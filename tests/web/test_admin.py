@@ -134,6 +134,7 @@ async def test_the_head_of_sales_tries_a_script_on_a_call_before_saving_it(brows
         "items => Object.fromEntries(items.map(item => [item.dataset.item, item.querySelector('.badge').textContent]))")
     stored = (await card_json(page, site, sergeys))["score"]["items"]
     assert verdicts["greeting"] == "не выполнено"  # the greeting the call has is not the edited one
+    assert await trial.locator("[data-item='greeting'] .reason").inner_text() == "не прозвучало в первые 15 с"
     assert {item["id"]: verdicts[item["id"]] for item in stored if item["met"] and item["id"] != "greeting"} == {
         item["id"]: "выполнено" for item in stored if item["met"] and item["id"] != "greeting"}  # the rest as scored
     await screenshot(page, "admin-script")

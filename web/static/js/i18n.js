@@ -22,6 +22,12 @@ export function when(iso) {
   return moment.toDateString() === new Date().toDateString() ? timeOnly.format(moment) : dateTime.format(moment);
 }
 
+const decimal = new Intl.NumberFormat(LOCALES[language], { maximumFractionDigits: 2 });
+
+export function number(value) {
+  return decimal.format(value);
+}
+
 export function duration(seconds) {
   const whole = Math.round(seconds ?? 0);
   if (whole < 60) return t("time.seconds", { s: whole });

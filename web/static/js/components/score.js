@@ -1,12 +1,20 @@
 // The score against the sales script: each item met or missed, with its
 // evidence (the quote and the second, which plays from there).
 import { html } from "../../vendor/htm-preact.mjs";
-import { clock, t } from "../i18n.js";
+import { clock, number, t } from "../i18n.js";
 import { Badge } from "./common.js";
 
 function verdict(item) {
   if (item.met === null) return html`<${Badge} kind="na">${t("call.itemNotApplicable")}<//>`;
   return item.met ? html`<${Badge} kind="pass">${t("call.itemMet")}<//>` : html`<${Badge} kind="fail">${t("call.itemMissed")}<//>`;
+}
+
+// why an item is (not) met, in the app's language when the score says it as a code (older ones only in English)
+function reason(item) {
+  if (!item.reason_code) return item.reason;
+  const args = Object.fromEntries(Object.entries(item.reason_args ?? {}).map(([name, value]) => [name,
+    name === "metric" ? t(`metric.${value}`) : typeof value === "number" ? number(value) : value]));
+  return t(`reason.${item.reason_code}`, args);
 }
 
 // the quote and its second: a button that plays from there, or just the text where there is no player
@@ -27,7 +35,7 @@ export function ScoreCard({ score, seek }) {
     <ul class="items">${score.items.map((item) => html`<li key=${item.id} class=${item.met === false ? "missed" : ""} data-item=${item.id}>
       ${verdict(item)} <span class="item-title">${item.title}</span>
       ${item.critical && html` <small>(${t("call.critical")})</small>`}
-      ${item.evidence ? html`<${Evidence} evidence=${item.evidence} seek=${seek} />` : html`<small class="reason">${item.reason}</small>`}
+      ${item.evidence ? html`<${Evidence} evidence=${item.evidence} seek=${seek} />` : html`<small class="reason">${reason(item)}</small>`}
     </li>`)}</ul>
   </div>`;
 }

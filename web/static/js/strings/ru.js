@@ -367,6 +367,25 @@ export default {
   "users.blocked": "заблокирован",
   "users.since": "Создан",
 
+  "reason.heard": "прозвучало",
+  "reason.not_heard": "не прозвучало",
+  "reason.not_heard_first": "не прозвучало в первые {seconds} с",
+  "reason.not_heard_last": "не прозвучало в последние {seconds} с",
+  "reason.not_heard_after_trigger": "не прозвучало после повода на {seconds} с",
+  "reason.trigger_not_heard": "не требовалось: повода не было",
+  "reason.said": "сказано: «{phrase}»",
+  "reason.none_said": "ничего такого не сказано",
+  "reason.mixed": "не проверялось: в записи оба голоса на одной дорожке",
+  "reason.unmeasurable": "{metric}: в этом звонке не измерить",
+  "reason.below": "{metric}: {value}, меньше {limit}",
+  "reason.above": "{metric}: {value}, больше {limit}",
+  "reason.in_range": "{metric}: {value}, в норме",
+
+  "metric.talk_listen_ratio": "говорил/слушал",
+  "metric.longest_silence": "самая долгая пауза, с",
+  "metric.interruptions": "перебивания",
+  "metric.speech_rate": "темп речи, слов в минуту",
+
   "time.seconds": "{s} с",
   "time.minutes": "{m} мин {s} с",
 };
