@@ -68,10 +68,10 @@ export function GroupsAdmin() {
   return html`<${Section} title=${t("admin.groups")} id="groups-title">
     <${Loaded} state=${managers}>${({ items: people }) => html`<${Loaded} state=${groups}>${({ items }) => html`
       <${EditorSlot} editor=${editor} addLabel=${t("groups.add")} Form=${GroupForm} managers=${people} groups=${items} />
-      ${items.length ? html`<table class="calls admin-table">
+      ${items.length ? html`<div class="table-scroll"><table class="admin-table">
         <thead><tr><th scope="col">${t("groups.name")}</th><th scope="col">${t("groups.members")}</th>
           <th scope="col">${t("groups.defaultManager")}</th><th scope="col">${t("groups.chain")}</th><th scope="col"></th></tr></thead>
         <tbody>${items.map((group) => html`<${GroupRow} key=${`${group.id}-${saves}`} group=${group}
-          managers=${people} onEdit=${() => editor.edit(group)} />`)}</tbody></table>` : html`<${Empty} />`}`}<//>`}<//>
+          managers=${people} onEdit=${() => editor.edit(group)} />`)}</tbody></table></div>` : html`<${Empty} />`}`}<//>`}<//>
   <//>`;
 }

@@ -72,9 +72,9 @@ function ManagerForm({ item: manager, groups, onSaved, onCancel }) {
       options=${groups.map((group) => [group.id, group.name])} />
     <fieldset class="hours"><legend>${t("managers.hours")}</legend>
       <p class="hint">${t("managers.hoursHint")}</p>
-      ${DAYS.map((day) => html`<label key=${day}>${t(`day.${day}`)}<input name=${day} placeholder="09:00–18:00"
+      ${DAYS.map((day) => html`<label key=${day}>${t(`day.${day}`)}<input name=${day}
         defaultValue=${shiftsText(current.working_hours[day])} /></label>`)}
-      <label class="wide">${t("managers.holidays")}<input name="holidays" placeholder="2026-12-31, 2027-01-01"
+      <label class="wide">${t("managers.holidays")}<input name="holidays"
         defaultValue=${(current.working_hours.holidays ?? []).join(", ")} /></label>
     </fieldset>
     <button type="submit">${t("admin.save")}</button>
@@ -96,7 +96,7 @@ export function ManagersAdmin() {
   return html`<${Section} title=${t("admin.managers")} id="managers-title">
     <${Loaded} state=${groups}>${({ items: groupList }) => html`<${Loaded} state=${managers}>${({ items }) => html`
       <${EditorSlot} editor=${editor} addLabel=${t("managers.add")} Form=${ManagerForm} groups=${groupList} />
-      ${items.length ? html`<table class="calls admin-table">
+      ${items.length ? html`<div class="table-scroll"><table class="admin-table">
         <thead><tr><th scope="col">${t("managers.name")}</th><th scope="col">${t("managers.extension")}</th>
           <th scope="col">${t("managers.groups")}</th><th scope="col">${t("managers.status")}</th>
           <th scope="col">${t("managers.hours")}</th><th scope="col"></th></tr></thead>
@@ -107,6 +107,6 @@ export function ManagersAdmin() {
           <td><small>${hoursText(manager.working_hours)} (${manager.timezone})</small></td>
           <td><button type="button" class="secondary small" onClick=${() => editor.edit(manager)}
             aria-label=${t("admin.editNamed", { name: manager.name })}>${t("admin.edit")}</button></td>
-        </tr>`)}</tbody></table>` : html`<${Empty} />`}`}<//>`}<//>
+        </tr>`)}</tbody></table></div>` : html`<${Empty} />`}`}<//>`}<//>
   <//>`;
 }

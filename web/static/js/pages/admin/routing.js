@@ -75,7 +75,7 @@ export function RoutingAdmin() {
   return html`<${Section} title=${t("admin.routing")} id="routing-title">
     <${Loaded} state=${groups}>${({ items: groupList }) => html`<${Loaded} state=${rules}>${({ items }) => html`
       <${EditorSlot} editor=${editor} addLabel=${t("rules.add")} Form=${RuleForm} groups=${groupList} />
-      ${items.length ? html`<table class="calls admin-table">
+      ${items.length ? html`<div class="table-scroll"><table class="admin-table">
         <thead><tr><th scope="col">${t("rules.did")}</th><th scope="col">${t("rules.name")}</th>
           <th scope="col">${t("rules.source")}</th><th scope="col">${t("rules.chain")}</th><th scope="col"></th></tr></thead>
         <tbody>${items.map((rule) => html`<tr key=${rule.id} data-rule=${rule.id} class=${rule.active ? "" : "inactive"}>
@@ -84,6 +84,6 @@ export function RoutingAdmin() {
             ${Object.entries(rule.ivr).map(([digit, chain]) => html`<br /><small>${digit}: ${chainText(chain)}</small>`)}</td>
           <td><button type="button" class="secondary small" onClick=${() => editor.edit(rule)}
             aria-label=${t("admin.editNamed", { name: rule.did })}>${t("admin.edit")}</button></td>
-        </tr>`)}</tbody></table>` : html`<${Empty} text=${t("rules.none")} />`}`}<//>`}<//>
+        </tr>`)}</tbody></table></div>` : html`<${Empty} text=${t("rules.none")} />`}`}<//>`}<//>
   <//>`;
 }

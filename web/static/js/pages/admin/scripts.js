@@ -102,7 +102,7 @@ export function ScriptsAdmin({ user }) {
         ? html`<${ScriptEditor} key=${editing?.id ?? "new"} script=${editing} canTry=${user.role === "rop"}
             onSaved=${scripts.reload} onClose=${() => setEditing(undefined)} />`
         : html`<button type="button" onClick=${() => setEditing(null)}>${t("scripts.add")}</button>`}
-      ${items.length ? html`<table class="calls admin-table">
+      ${items.length ? html`<div class="table-scroll"><table class="admin-table">
         <thead><tr><th scope="col">${t("scripts.title")}</th><th scope="col">${t("scripts.name")}</th>
           <th scope="col">${t("scripts.appliesTo")}</th><th scope="col">${t("scripts.version")}</th><th scope="col"></th></tr></thead>
         <tbody>${items.map((script) => html`<tr key=${script.id} data-script=${script.name}>
@@ -111,6 +111,6 @@ export function ScriptsAdmin({ user }) {
           <td>v${script.version} · ${when(script.created_at)}</td>
           <td><button type="button" class="secondary small" onClick=${() => setEditing(script)}
             aria-label=${t("admin.editNamed", { name: script.name })}>${t("admin.edit")}</button></td>
-        </tr>`)}</tbody></table>` : html`<${Empty} text=${t("scripts.none")} />`}`}<//>
+        </tr>`)}</tbody></table></div>` : html`<${Empty} text=${t("scripts.none")} />`}`}<//>
   <//>`;
 }

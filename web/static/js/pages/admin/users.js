@@ -53,7 +53,7 @@ export function UsersAdmin() {
   return html`<${Section} title=${t("admin.users")} id="users-title">
     <${Loaded} state=${managers}>${({ items: people }) => html`<${Loaded} state=${users}>${({ items }) => html`
       <${EditorSlot} editor=${editor} addLabel=${t("users.add")} Form=${UserForm} managers=${people} />
-      ${items.length ? html`<table class="calls admin-table">
+      ${items.length ? html`<div class="table-scroll"><table class="admin-table">
         <thead><tr><th scope="col">${t("users.username")}</th><th scope="col">${t("users.role")}</th>
           <th scope="col">${t("users.manager")}</th><th scope="col">${t("users.since")}</th><th scope="col"></th></tr></thead>
         <tbody>${items.map((account) => html`<tr key=${account.id} data-user=${account.username} class=${account.active ? "" : "inactive"}>
@@ -63,6 +63,6 @@ export function UsersAdmin() {
           <td>${when(account.created_at)}</td>
           <td><button type="button" class="secondary small" onClick=${() => editor.edit(account)}
             aria-label=${t("admin.editNamed", { name: account.username })}>${t("admin.edit")}</button></td>
-        </tr>`)}</tbody></table>` : html`<${Empty} />`}`}<//>`}<//>
+        </tr>`)}</tbody></table></div>` : html`<${Empty} />`}`}<//>`}<//>
   <//>`;
 }
