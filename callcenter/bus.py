@@ -28,7 +28,7 @@ MEMBER_PAUSED = "member.paused"  # a manager paused or unpaused in a queue (pbx.
 CLIENT_CHANGED = "client.changed"  # a client's phones or responsible manager changed (crm.events.ClientChanged)
 LEAD_CHANGED = "lead.changed"  # a lead's owner or status changed by hand (crm.events.LeadChanged)
 MANAGERS_CHANGED = "managers.changed"  # managers or groups changed (crm.events.ManagersChanged)
-CALL_SCORED = "call.scored"  # reserved: published once qa/ scores calls
+CALL_SCORED = "call.scored"  # a webhook only: the scoring worker queues it in the outbox (qa.service)
 
 # published by crm/ after its transaction commits, once per real change (never on a replay);
 # payloads are JSON-able dicts

@@ -6,8 +6,11 @@ worker (``handle``) picks the active script that fits the call (``qa.choice``),
 scores the transcript, and commits in one transaction the score (one row per
 call and script version, so a job run twice changes nothing and a new
 version keeps the old score as history) and, for a lead's call, the facts
-the client's words gave, never over what a manager typed. The queue
-acknowledges the job only afterwards, as for transcription.
+the client's words gave, never over what a manager typed. Then it queues the
+``call.scored`` webhook in the outbox (a database table, so a worker in its own
+process needs no bus; the backend's delivery worker sends it). The queue
+acknowledges the job only afterwards, as for transcription: a job run again
+stores the same score and finds its webhook queued already.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from callcenter.bus import CALL_SCORED
 from callcenter.clock import Clock
 from crm.lead_queries import FACT_BY_CONVERSATION
+from crm.leads import iso
 from crm.lookups import insert_or_update
 from jobs.queue import Job, JobQueue
 from qa.choice import CallFacts, choose_script
@@ -30,6 +35,7 @@ from qa.script import parse_script
 from qa.scoring import Scorer, ScoreResult
 from storage.models import Call, CallScore, Lead, LeadFact, Manager, QaScript, Transcript
 from transcription.service import Status
+from webhooks.outbox import Outbox
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ class QaService:
         self.queue = queue
         self._clock = clock
         self._scorers: dict[int, Scorer] = {}  # script version id → its compiled scorer
+        self._outbox = Outbox(sessions, clock)
 
     async def enqueue(self, call_id: int, script_id: int | None = None) -> None:
         """Score the call (again): with the given script version, else the active one that fits."""
@@ -78,9 +85,12 @@ class QaService:
             scorer = self._scorer(row)
             conversation = Conversation.from_lines(call.transcript.lines or (), call.transcript.audio_seconds)
             score, facts = scorer.assess(conversation)
-            await self._store_score(session, call.id, row.id, score)
+            scored_at = self._clock.now()
+            await self._store_score(session, call.id, row.id, score, scored_at)
             if (lead := await _lead_of(session, call)) is not None:
                 await self._store_facts(session, lead.id, call.id, facts)
+        await self._outbox.enqueue(CALL_SCORED, f"{CALL_SCORED}:{call.linkedid}:{row.id}",
+                                   scored_payload(call, row, score, scored_at))
         return Scored(call_id, score, facts)
 
     def _scorer(self, row: QaScript) -> Scorer:
@@ -99,9 +109,12 @@ class QaService:
         scripts = list(await session.scalars(select(QaScript).where(QaScript.active)))
         return choose_script(scripts, CallFacts(call.direction, call.did, groups))
 
-    async def _store_score(self, session: AsyncSession, call_id: int, script_id: int, score: ScoreResult) -> None:
+    @staticmethod
+    async def _store_score(
+        session: AsyncSession, call_id: int, script_id: int, score: ScoreResult, scored_at: datetime
+    ) -> None:
         """One row per call and script version: scored by this version before, the same result refreshed."""
-        row = {"call_id": call_id, "script_id": script_id, "created_at": self._clock.now(), "total": score.total,
+        row = {"call_id": call_id, "script_id": script_id, "created_at": scored_at, "total": score.total,
                "passed": score.passed, "items": score.as_dict()["items"], "missed": score.missed}
         await session.execute(insert_or_update(
             session, CallScore.__table__, row, ["call_id", "script_id"], ["total", "passed", "items", "missed"]
@@ -117,6 +130,22 @@ class QaService:
                 session, LeadFact.__table__, row, ["lead_id", "field"], changing,
                 where=LeadFact.__table__.c.set_by == FACT_BY_CONVERSATION,
             ))
+
+
+def scored_payload(call: Call, script: QaScript, score: ScoreResult, scored_at: datetime) -> dict:
+    """The ``call.scored`` webhook's data."""
+    return {
+        "linkedid": call.linkedid,
+        "call_id": call.id,
+        "answered_by_extension": call.answered_by_extension,
+        "script": script.name,
+        "script_version": script.version,
+        "total": score.total,
+        "passed": score.passed,
+        "missed_items": score.missed.split(),
+        "critical_failed": score.critical_failed,
+        "scored_at": iso(scored_at),
+    }
 
 
 async def _lead_of(session: AsyncSession, call: Call) -> Lead | None:

@@ -12,7 +12,7 @@ from callcenter.bus import CALL_ENDED, CALL_SCORED, LEAD_CREATED, TASK_CREATED, 
 from crm.leads import iso
 from pbx.tracker.model import CallRecord
 
-# what a webhook may subscribe to; call.scored is reserved until qa/ publishes it
+# what a webhook may subscribe to; call.scored is queued by the scoring worker itself (qa.service)
 WEBHOOK_EVENTS = (CALL_ENDED, CALL_SCORED, LEAD_CREATED, TASK_CREATED, TASK_OVERDUE)
 
 # the key of each crm event's payload that identifies it

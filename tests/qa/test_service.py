@@ -1,6 +1,7 @@
 """Scoring jobs on both databases and both Redis servers: a transcribed call gets one score per
 script version (a job run twice, or by two workers at once, changes nothing; a new version adds
-history), and its lead card is filled from the client's words without touching a manager's entry."""
+history), its lead card is filled from the client's words without touching a manager's entry, and
+a call.scored webhook is queued once per score."""
 
 import asyncio
 import json
@@ -17,7 +18,7 @@ from jobs.queue import JobQueue
 from jobs.worker import Worker
 from qa.library import ScriptLibrary
 from qa.service import QaService
-from storage.models import Call, CallScore, Lead, LeadFact, Transcript
+from storage.models import Call, CallScore, Lead, LeadFact, Transcript, Webhook, WebhookDelivery
 from tests.support.shared import CORPUS
 
 STARTED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -91,6 +92,27 @@ async def test_a_job_run_twice_or_by_two_workers_at_once_leaves_one_score(sessio
     assert len(await score_rows(sessions, call_id)) == 1
     assert len(await facts(sessions)) == 3
     assert (await service.queue.stats()).dead == 0
+
+
+async def test_a_score_queues_one_call_scored_webhook_for_those_who_want_it(sessions, service):
+    script = await ScriptLibrary(sessions).save(SCRIPT)
+    async with sessions() as session, session.begin():
+        session.add_all([Webhook(url="https://crm.example/scored", secret="s" * 16, events=["call.scored"]),
+                         Webhook(url="https://crm.example/leads", secret="s" * 16, events=["lead.created"])])
+    call_id = await add_transcribed_call(sessions)
+    for _ in range(2):  # the same job run again
+        await service.enqueue(call_id)
+        await drain(service)
+    async with sessions() as session:
+        deliveries = list(await session.scalars(select(WebhookDelivery)))
+        linkedid = (await session.get(Call, call_id)).linkedid
+    (delivery,) = deliveries
+    assert (delivery.event, delivery.event_id, delivery.status) == (
+        "call.scored", f"call.scored:{linkedid}:{script.id}", "pending")
+    assert delivery.payload == {
+        "linkedid": linkedid, "call_id": call_id, "answered_by_extension": None, "script": "realty-inbound",
+        "script_version": 1, "total": 100.0, "passed": True, "missed_items": [], "critical_failed": [],
+        "scored_at": STARTED.isoformat()}
 
 
 async def test_a_new_script_version_keeps_the_old_score_as_history(sessions, service):

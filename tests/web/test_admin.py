@@ -143,6 +143,7 @@ async def test_the_head_of_sales_tries_a_script_on_a_call_before_saving_it(brows
 
     await page.get_by_role("button", name="Проверить и сохранить").click()
     await page.get_by_role("status").get_by_text("Сохранено: realty-inbound, версия 2").wait_for()
+    await page.get_by_role("heading", name="(realty-inbound v2)").wait_for()  # the editor now holds version 2
     async with site.services.sessions() as session:
         active = await session.scalar(select(QaScript).where(QaScript.active))
     assert active.version == 2 and "Доброе утро, агентство Простор" in active.source

@@ -64,6 +64,7 @@ function ScriptEditor({ script, canTry, onSaved, onClose }) {
   const [source, setSource] = useState(script?.source ?? SKELETON);
   const [error, run] = useAction();
   const [saved, setSaved] = useState(null);
+  const shown = saved ?? script; // after saving, the version just stored
   function save() {
     setSaved(null);
     return run(async () => {
@@ -73,10 +74,10 @@ function ScriptEditor({ script, canTry, onSaved, onClose }) {
     });
   }
   function retire() {
-    if (!confirm(t("scripts.confirmRetire", { name: script.name }))) return;
-    run(async () => { await api("DELETE", `/qa/scripts/${encodeURIComponent(script.name)}`); onClose(); onSaved(); });
+    if (!confirm(t("scripts.confirmRetire", { name: shown.name }))) return;
+    run(async () => { await api("DELETE", `/qa/scripts/${encodeURIComponent(shown.name)}`); onClose(); onSaved(); });
   }
-  const title = script ? `${script.title || script.name} (${script.name} v${script.version})` : t("scripts.new");
+  const title = shown ? `${shown.title || shown.name} (${shown.name} v${shown.version})` : t("scripts.new");
   return html`<div class="admin-form script-editor">
     <h3>${title}</h3>
     <label>${t("scripts.yaml")}<textarea class="yaml" rows="24" spellcheck="false" value=${source}
@@ -84,10 +85,10 @@ function ScriptEditor({ script, canTry, onSaved, onClose }) {
     <p class="hint">${t("scripts.hint")}</p>
     <button type="button" onClick=${save}>${t("scripts.save")}</button>
     <button type="button" class="secondary" onClick=${onClose}>${t("admin.close")}</button>
-    ${script && html`<button type="button" class="secondary danger" onClick=${retire}>${t("scripts.retire")}</button>`}
+    ${shown && html`<button type="button" class="secondary danger" onClick=${retire}>${t("scripts.retire")}</button>`}
     <${Problem} error=${error} />
     ${saved && html`<p role="status">${t("scripts.saved", { name: saved.name, version: saved.version })}</p>`}
-    ${script && html`<${Versions} name=${script.name} onOpen=${setSource} />`}
+    ${shown && html`<${Versions} key=${shown.id} name=${shown.name} onOpen=${setSource} />`}
     <h4>${t("scripts.tryTitle")}</h4>
     <${Trial} source=${source} canTry=${canTry} />
   </div>`;
