@@ -1,5 +1,7 @@
 """Callback tasks: a missed inbound call opens a task to call the number back,
-for the manager responsible for it, due ``sla_minutes`` after the call ended.
+for the manager responsible for it, due ``sla_minutes`` of that manager's
+working time after the call ended (a call missed at night is due that many
+minutes into their next shift; an unassigned task, by the wall clock).
 
 - The task is for the number's owner (``crm.owners``: the client's responsible
   manager, else the open lead's owner), else the last active manager its call
@@ -19,14 +21,11 @@ for the manager responsible for it, due ``sla_minutes`` after the call ended.
   :func:`task_payload`: ``task.created``, ``task.updated`` (a further missed
   call), ``task.closed``, ``task.overdue``. A replay changes nothing, so it
   announces nothing.
-
-TODO(routing schedule): the deadline is plain wall-clock ``ended_at + SLA``; a
-call missed at night should be due SLA minutes into the manager's next working
-hours once the routing schedule can answer that.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
@@ -39,11 +38,14 @@ from crm.leads import LEAD_OPEN, iso, utc
 from crm.lookups import call_id_by_linkedid, client_of_phone, insert_ignoring_conflicts
 from crm.owners import owner_of
 from pbx.tracker.model import CallRecord, Direction, Disposition
+from routing.model import ManagerState
+from routing.schedule import split_holidays, working_deadline
 from storage.models import CallbackTask, CallbackTaskCall, Lead, Manager
 
 TASK_OPEN = "open"
 TASK_DONE = "done"
 DEFAULT_SLA_MINUTES = 15
+log = logging.getLogger(__name__)
 
 MISSED_DISPOSITIONS = frozenset({Disposition.MISSED, Disposition.ABANDONED, Disposition.BUSY, Disposition.FAILED})
 
@@ -70,9 +72,20 @@ def reached_number(record: CallRecord) -> str | None:
     return record.client_number
 
 
-def callback_deadline(missed_at: datetime, sla_minutes: float = DEFAULT_SLA_MINUTES) -> datetime:
-    """When the callback is due. TODO: count only the routing schedule's working time."""
-    return missed_at + timedelta(minutes=sla_minutes)
+def callback_deadline(
+    missed_at: datetime, sla_minutes: float = DEFAULT_SLA_MINUTES, manager: Manager | None = None
+) -> datetime:
+    """When the callback is due: ``sla_minutes`` of ``manager``'s working time
+    after the miss (by the wall clock for nobody, or for a malformed schedule)."""
+    if manager is None:
+        return missed_at + timedelta(minutes=sla_minutes)
+    hours, holidays = split_holidays(manager.working_hours or {})
+    schedule = ManagerState(manager.extension, timezone=manager.timezone, working_hours=hours, holidays=holidays)
+    try:
+        return utc(working_deadline(schedule, missed_at, sla_minutes))
+    except ValueError as error:
+        log.warning("manager %s: %s; the callback is due by the wall clock", manager.extension, error)
+        return missed_at + timedelta(minutes=sla_minutes)
 
 
 def last_rung_manager(extensions: Iterable[str], manager_ids: Mapping[str, int]) -> int | None:
@@ -152,20 +165,22 @@ class CallbackTaskService:
             client_id, _ = await client_of_phone(session, phone)
             lead_id = await session.scalar(select(Lead.id).where(Lead.phone == phone, Lead.status == LEAD_OPEN))
             owner = await owner_of(session, phone)
+            manager_id = owner.manager_id if owner else await _last_rung(session, record)
+            manager = None if manager_id is None else await session.get(Manager, manager_id)
             created_id = await session.scalar(
                 insert_ignoring_conflicts(session, CallbackTask.__table__)
                 .values(
                     phone=phone,
                     client_id=client_id,
                     lead_id=lead_id,
-                    manager_id=owner.manager_id if owner else await _last_rung(session, record),
+                    manager_id=manager_id,
                     status=TASK_OPEN,
                     first_call_id=await call_id_by_linkedid(session, record.linkedid),
                     first_linkedid=record.linkedid,
                     missed_count=0,
                     first_missed_at=missed_at,
                     last_missed_at=missed_at,
-                    deadline_at=callback_deadline(missed_at, self._sla_minutes),
+                    deadline_at=callback_deadline(missed_at, self._sla_minutes, manager),
                     created_at=utc(self._clock.now()),
                 )
                 .returning(CallbackTask.id)

@@ -1,4 +1,5 @@
-"""Whether a manager is on duty at a moment, by their own clock.
+"""Whether a manager is on duty at a moment, by their own clock, and when a
+span of their working time ends (a callback's deadline).
 
 A shift belongs to the weekday it starts on: Monday's ``["22:00", "02:00"]``
 covers Tuesday 01:00, and a holiday cancels the shifts starting on that date
@@ -8,7 +9,8 @@ covers Tuesday 01:00, and a holiday cancels the shifts starting on that date
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from routing.model import ManagerState, WorkingHours
@@ -22,6 +24,7 @@ OUTSIDE_HOURS = "outside working hours"
 Shift = tuple[int, int]  # minutes after the start day's midnight; the end may pass the next midnight
 Week = tuple[tuple[Shift, ...], ...]  # Monday first
 MAX_REMEMBERED = 4096
+SEARCH_DAYS = 31  # how far working_deadline looks for working time before falling back to the clock
 # (id(working hours), time zone, holidays, minute since the epoch) -> the hours and the answer
 _REMEMBERED: dict[tuple[int, str, frozenset[str], int], tuple[WorkingHours, str | None]] = {}
 
@@ -50,6 +53,54 @@ def off_duty_reason(manager: ManagerState, at: datetime) -> str | None:
     return reason
 
 
+def split_holidays(stored: Mapping) -> tuple[WorkingHours, frozenset[str]]:
+    """Working hours as stored for a manager (weekdays and ``holidays`` in one
+    mapping) as the weekdays' shifts and the holidays' ISO dates."""
+    hours = dict(stored)
+    holidays = hours.pop("holidays", ()) or ()
+    return hours, frozenset(str(day) for day in holidays)
+
+
+def working_deadline(manager: ManagerState, start: datetime, minutes: float) -> datetime:
+    """When ``minutes`` of ``manager``'s working time have passed since ``start``:
+    a call missed at 17:55 with a 15-minute SLA, for a manager working 9 to 18,
+    is due at 9:10 the next working day. Falls back to ``start + minutes`` when
+    no shift comes within ``SEARCH_DAYS``. Raises as :func:`off_duty_reason` does."""
+    if start.utcoffset() is None:
+        raise TypeError(f"{start} has no time zone")
+    left = timedelta(minutes=minutes)
+    for begin, end in _working_spans(manager, start):
+        begin = max(begin, start)
+        if begin < end:
+            if left <= end - begin:
+                return (begin + left).astimezone(start.tzinfo)
+            left -= end - begin
+    return start + timedelta(minutes=minutes)
+
+
+def _working_spans(manager: ManagerState, start: datetime) -> list[tuple[datetime, datetime]]:
+    """The manager's shifts from the day before ``start`` on, as UTC moments,
+    in order, overlapping ones merged."""
+    zone = _zone(manager.timezone)
+    week = _parse_week(manager.working_hours)
+    first_day = start.astimezone(zone).date() - timedelta(days=1)
+    spans = []
+    for offset in range(SEARCH_DAYS + 1):
+        day = first_day + timedelta(days=offset)
+        if _is_holiday(manager, day):
+            continue
+        midnight = datetime.combine(day, time(), zone)
+        spans += [((midnight + timedelta(minutes=begin)).astimezone(UTC), (midnight + timedelta(minutes=end)).astimezone(UTC))
+                  for begin, end in week[day.weekday()]]
+    merged: list[tuple[datetime, datetime]] = []
+    for begin, end in sorted(spans):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((begin, end))
+    return merged
+
+
 def _judge(manager: ManagerState, at: datetime) -> str | None:
     local = _local_time(at, manager.timezone)
     minute = local.hour * 60 + local.minute
@@ -69,8 +120,12 @@ def _is_holiday(manager: ManagerState, day: date) -> bool:
 
 
 def _local_time(at: datetime, zone_name: str) -> datetime:
+    return at.astimezone(_zone(zone_name))
+
+
+def _zone(zone_name: str) -> ZoneInfo:
     try:
-        return at.astimezone(ZoneInfo(zone_name))
+        return ZoneInfo(zone_name)
     except ZoneInfoNotFoundError as error:
         raise ValueError(f"unknown time zone {zone_name!r}") from error
 

@@ -45,6 +45,7 @@ from routing.model import CallStats, DidRule, FallbackChain, IncomingCall, Manag
 from routing.owner_index import OwnerIndex
 from routing.presence import Presence, PresenceView
 from routing.rules import RuleBook, StoredRule
+from routing.schedule import split_holidays
 from routing.snapshot import ROUND_ROBIN_KEY, SnapshotReader
 from storage.models import Group, Manager, RoutingRule
 
@@ -277,15 +278,14 @@ class RoutingService:
 
 
 def _manager_state(row: Manager) -> ManagerState:
-    hours = dict(row.working_hours or {})
-    holidays = hours.pop("holidays", ()) or ()
+    hours, holidays = split_holidays(row.working_hours or {})
     return ManagerState(
         extension=row.extension,
         name=row.name,
         groups=tuple(sorted(group.name for group in row.groups)),
         timezone=row.timezone or "Europe/Moscow",
         working_hours=hours,
-        holidays=frozenset(str(day) for day in holidays),
+        holidays=holidays,
         do_not_disturb=row.do_not_disturb,
         absent=row.absent,
     )

@@ -94,6 +94,19 @@ def test_deadline_is_the_sla_after_the_miss():
     assert callback_deadline(T0, 5) == T0 + timedelta(minutes=5)
 
 
+OFFICE = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+
+
+def test_the_deadline_counts_the_managers_working_time():
+    monday_evening = datetime(2026, 11, 23, 14, 50, tzinfo=timezone.utc)  # 17:50 in Moscow
+    manager = Manager(extension="101", timezone="Europe/Moscow", working_hours={**OFFICE, "holidays": ["2026-11-24"]})
+    assert callback_deadline(monday_evening, 15, manager) == datetime(2026, 11, 25, 6, 5, tzinfo=timezone.utc)  # Wed 9:05
+    around_the_clock = Manager(extension="102", timezone="Europe/Moscow", working_hours={})
+    assert callback_deadline(monday_evening, 15, around_the_clock) == monday_evening + timedelta(minutes=15)
+    broken = Manager(extension="103", timezone="Mars/Olympus", working_hours=OFFICE)  # refused by the API; old rows
+    assert callback_deadline(monday_evening, 15, broken) == monday_evening + timedelta(minutes=15)
+
+
 def test_last_rung_manager_skips_named_targets():
     managers = {"101": 1, "103": 3}
     assert last_rung_manager(["101", "103"], managers) == 3
@@ -129,6 +142,15 @@ async def test_a_missed_call_opens_a_task_for_the_clients_manager(tasks, people,
     assert task.first_call_id is not None and task.first_linkedid == "m.1"
     assert at_utc(task.first_missed_at) == at_utc(task.last_missed_at) == T0 + timedelta(seconds=30)
     assert at_utc(task.deadline_at) == T0 + timedelta(seconds=30, minutes=15)
+
+
+async def test_a_call_missed_after_hours_is_due_in_the_managers_next_shift(tasks, people, sessions):
+    async with sessions() as session, session.begin():
+        (await session.get(Manager, people["101"])).working_hours = OFFICE
+    friday_night = datetime(2026, 11, 27, 19, 0, tzinfo=timezone.utc)  # 22:00 in Moscow
+    task = await tasks.record_call(missed("m.1", at=friday_night))
+    assert task.manager_id == people["101"]
+    assert at_utc(task.deadline_at) == datetime(2026, 11, 30, 6, 15, tzinfo=timezone.utc)  # Monday 9:15 in Moscow
 
 
 async def test_the_sla_is_configurable(sessions, people):

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from routing.model import ManagerState
-from routing.schedule import HOLIDAY, OUTSIDE_HOURS, is_working, off_duty_reason
+from routing.schedule import HOLIDAY, OUTSIDE_HOURS, is_working, off_duty_reason, split_holidays, working_deadline
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 OFFICE = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -87,3 +87,36 @@ def test_naive_time_is_refused():
 def test_malformed_schedules_are_refused(hours, zone):
     with pytest.raises(ValueError):
         is_working(ManagerState("101", timezone=zone, working_hours=hours), at(MONDAY, "10:00"))
+
+
+@pytest.mark.parametrize(
+    ("hours", "holidays", "start", "due"),
+    [
+        pytest.param(OFFICE, (), at(MONDAY, "10:00"), at(MONDAY, "10:15"), id="inside-a-shift"),
+        pytest.param(OFFICE, (), at(MONDAY, "17:55"), at(TUESDAY, "09:10"), id="across-the-night"),
+        pytest.param(OFFICE, (), at("2026-11-27", "22:00"), at("2026-11-30", "09:15"), id="friday-night-to-monday"),
+        pytest.param(OFFICE, (TUESDAY,), at(MONDAY, "17:55"), at("2026-11-25", "09:10"), id="over-a-holiday"),
+        pytest.param(LUNCH_BREAK, (), at(MONDAY, "12:50"), at(MONDAY, "14:05"), id="over-lunch"),
+        pytest.param(NIGHT, (), at(TUESDAY, "01:50"), at("2026-11-30", "22:05"), id="a-night-shift-and-a-week"),
+        pytest.param({"mon": [["09:00", "18:00"]], "tue": [["00:00", "24:00"]]}, (), at(MONDAY, "17:50"),
+                     at(TUESDAY, "00:05"), id="shifts-in-a-row"),
+        pytest.param({}, (), at(MONDAY, "03:00"), at(MONDAY, "03:15"), id="around-the-clock"),
+        pytest.param({"mon": [["09:00", "18:00"]]}, tuple(f"2026-{day}" for day in ("11-30", "12-07", "12-14", "12-21")),
+                     at(MONDAY, "18:00"), at(MONDAY, "18:15"), id="no-shift-within-a-month-falls-back-to-the-clock"),
+    ],
+)
+def test_a_deadline_counts_working_minutes(hours, holidays, start, due):
+    manager = ManagerState("101", working_hours=hours, holidays=frozenset(holidays))
+    assert working_deadline(manager, start, 15) == due
+    assert working_deadline(manager, start.astimezone(ZoneInfo("UTC")), 15) == due  # any zone in, the same moment out
+
+
+def test_a_deadline_runs_on_the_managers_own_clock():
+    yekaterinburg = ManagerState("101", timezone="Asia/Yekaterinburg", working_hours=OFFICE)  # Moscow + 2 h
+    assert working_deadline(yekaterinburg, at(MONDAY, "15:55"), 15) == at(TUESDAY, "07:10")  # 9:10 there
+
+
+def test_split_holidays():
+    assert split_holidays({"mon": [["09:00", "18:00"]], "holidays": ["2026-12-31"]}) == (
+        {"mon": [["09:00", "18:00"]]}, frozenset({"2026-12-31"}))
+    assert split_holidays({}) == ({}, frozenset())
