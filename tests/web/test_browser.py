@@ -13,8 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from callcenter.clock import SystemClock
+from crm.notifications import OwnerNotifier
 from pbx.simulator.scenario import CallSpec
-from storage.models import Call, CallbackTask, Lead, Playlist
+from pbx.tracker.model import CallRecord, Direction, Disposition
+from storage.models import Call, CallbackTask, Lead, Notification, Playlist
 from tests.web.conftest import RING_SECONDS, SPEED, logged_in, screenshot
 
 pytestmark = pytest.mark.timeout(300)
@@ -262,3 +265,22 @@ async def test_the_head_of_sales_marks_a_good_example_and_its_manager_sees_it(br
     await manager.goto(f"{site.url}/#/calls/{sergeys}")
     await manager.locator("[data-mark='good']").get_by_text("Образцовое приветствие").wait_for()
     assert await manager.get_by_role("button", name="Хороший пример").count() == 0  # the head of sales' to give
+
+
+async def test_a_manager_is_told_at_once_when_a_colleague_answers_their_client(browser, site):
+    page = await logged_in(browser, site, "sergey")
+    await page.get_by_role("heading", name="Перезвонить").wait_for()
+    assert await page.get_by_role("heading", name="Уведомления").count() == 0
+    started = datetime.now(timezone.utc)
+    taken = CallRecord(linkedid="colleague-1", direction=Direction.INBOUND, started_at=started,
+                       caller_raw="79161234567", caller_number="+79161234567", caller_name="Ромашка",
+                       answered_at=started, ended_at=started + timedelta(seconds=60), answered_by="102",
+                       disposition=Disposition.ANSWERED)  # sergey's client, answered by Anna
+    await OwnerNotifier(site.services.sessions, site.services.bus, SystemClock()).record_call(taken)
+    notice = page.locator("ul.notices li")
+    await notice.get_by_text("Вашему клиенту Ромашка (+79161234567) ответил коллега, внутренний 102").wait_for()
+    await notice.get_by_role("button", name="Прочитано").click()
+    await page.get_by_role("heading", name="Уведомления").wait_for(state="detached")
+    async with site.services.sessions() as session:
+        [told] = list(await session.scalars(select(Notification)))
+    assert told.read_at is not None

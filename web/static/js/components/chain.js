@@ -10,9 +10,9 @@ const RING_SECONDS = 20;
 export const EMPTY_CHAIN = { steps: [{ kind: "owner", ring_seconds: RING_SECONDS }], queue: null, voicemail: null };
 
 // a step of another kind keeps only its ring time (the API refuses fields of other kinds)
-function ofKind(kind, step, groups) {
+function ofKind(kind, step, group) {
   const ring_seconds = step.ring_seconds ?? RING_SECONDS;
-  if (kind === "group") return { kind, group: groups[0]?.name ?? "", strategy: "round_robin", ring_seconds };
+  if (kind === "group") return { kind, group, strategy: "round_robin", ring_seconds };
   if (kind === "extension") return { kind, extension: "", ring_seconds };
   return { kind, ring_seconds };
 }
@@ -32,12 +32,12 @@ export function chainText(chain) {
   return parts.join(" → ") || t("chain.nothing");
 }
 
-function Step({ step, index, count, groups, onChange, onMove, onRemove }) {
+function Step({ step, index, count, groups, defaultGroup, onChange, onMove, onRemove }) {
   const number = index + 1;
   const field = (name, value) => onChange({ ...step, [name]: value });
   return html`<li class="step" data-step=${number}>
     <label>${t("chain.kind", { n: number })}<select value=${step.kind}
-      onChange=${(event) => onChange(ofKind(event.target.value, step, groups))}>
+      onChange=${(event) => onChange(ofKind(event.target.value, step, defaultGroup))}>
       ${KINDS.map((kind) => html`<option value=${kind}>${t(`chain.kind.${kind}`)}</option>`)}</select></label>
     ${step.kind === "group" && html`
       <label>${t("chain.group", { n: number })}<select value=${step.group} required onChange=${(event) => field("group", event.target.value)}>
@@ -59,7 +59,8 @@ function Step({ step, index, count, groups, onChange, onMove, onRemove }) {
   </li>`;
 }
 
-export function ChainEditor({ legend, chain, groups, onChange }) {
+// defaultGroup: the group a new group step rings (the one whose chain this is), else the first
+export function ChainEditor({ legend, chain, groups, onChange, defaultGroup = groups[0]?.name ?? "" }) {
   const steps = chain.steps;
   const setSteps = (next) => onChange({ ...chain, steps: next });
   function move(index, by) {
@@ -70,9 +71,9 @@ export function ChainEditor({ legend, chain, groups, onChange }) {
   const optional = (name) => (event) => onChange({ ...chain, [name]: event.target.value.trim() || null });
   return html`<fieldset class="chain"><legend>${legend}</legend>
     <ol class="steps">${steps.map((step, index) => html`<${Step} key=${index} step=${step} index=${index} count=${steps.length}
-      groups=${groups} onChange=${(changed) => setSteps(steps.map((old, at) => (at === index ? changed : old)))}
+      groups=${groups} defaultGroup=${defaultGroup} onChange=${(changed) => setSteps(steps.map((old, at) => (at === index ? changed : old)))}
       onMove=${(by) => move(index, by)} onRemove=${() => setSteps(steps.filter((_, at) => at !== index))} />`)}</ol>
-    <button type="button" class="secondary small" onClick=${() => setSteps([...steps, ofKind("owner", {}, groups)])}>${t("chain.addStep")}</button>
+    <button type="button" class="secondary small" onClick=${() => setSteps([...steps, ofKind("owner", {}, defaultGroup)])}>${t("chain.addStep")}</button>
     <div class="filters chain-end">
       <label>${t("chain.queue")}<input value=${chain.queue ?? ""} pattern="[A-Za-z0-9_.+\\-]+" onInput=${optional("queue")} /></label>
       <label>${t("chain.voicemail")}<input value=${chain.voicemail ?? ""} onInput=${optional("voicemail")} /></label>

@@ -1,30 +1,24 @@
 // The incoming-call pop-up: the caller's card while the manager's phone rings
 // (the "call.ringing" events of GET /api/live, Server-Sent Events with the
 // session cookie), marked answered or ended as the call goes on.
-import { html, useEffect, useState } from "../../vendor/htm-preact.mjs";
+import { html, useState } from "../../vendor/htm-preact.mjs";
+import { useLive } from "../hooks.js";
 import { duration, t, when } from "../i18n.js";
 import { link } from "../router.js";
 import { Badge } from "./common.js";
 
 export function useRinging() {
   const [cards, setCards] = useState([]);
-  useEffect(() => {
-    const source = new EventSource("/api/live");
-    const mark = (state) => (event) => {
-      const { linkedid } = JSON.parse(event.data);
-      setCards((shown) => shown.map((card) => (card.linkedid === linkedid ? { ...card, state } : card)));
-    };
-    source.addEventListener("call.ringing", (event) => {
-      const card = JSON.parse(event.data);
-      setCards((shown) => {
-        const before = shown.find((other) => other.linkedid === card.linkedid); // another leg of a call shown: keep its state
-        return [{ ...card, state: before?.state }, ...shown.filter((other) => other !== before)].slice(0, 3);
-      });
-    });
-    source.addEventListener("call.answered", mark("answered"));
-    source.addEventListener("call.ended", mark("ended"));
-    return () => source.close();
-  }, []);
+  const mark = (state) => ({ linkedid }) =>
+    setCards((shown) => shown.map((card) => (card.linkedid === linkedid ? { ...card, state } : card)));
+  useLive({
+    "call.ringing": (card) => setCards((shown) => {
+      const before = shown.find((other) => other.linkedid === card.linkedid); // another leg of a call shown: keep its state
+      return [{ ...card, state: before?.state }, ...shown.filter((other) => other !== before)].slice(0, 3);
+    }),
+    "call.answered": mark("answered"),
+    "call.ended": mark("ended"),
+  });
   const dismiss = (linkedid) => setCards((shown) => shown.filter((card) => card.linkedid !== linkedid));
   return { cards, dismiss };
 }

@@ -33,6 +33,9 @@ export default {
   "today.noTasks": "Нет открытых задач — все клиенты дозвонились",
   "today.calls": "Последние звонки",
   "today.leads": "Открытые лиды",
+  "today.notices": "Уведомления",
+  "notice.colleague_answered": "Вашему клиенту {client} ответил коллега, внутренний {by}",
+  "notice.read": "Прочитано",
   "today.noLeads": "Открытых лидов нет",
 
   "task.deadline": "до {time}",

@@ -41,7 +41,8 @@ function GroupForm({ item: group, managers, groups, onSaved, onCancel }) {
       options=${managers.map((manager) => [manager.id, `${manager.name} (${manager.extension})`])} />
     <label><input type="checkbox" checked=${shown !== null}
       onChange=${(event) => setChain(event.target.checked ? EMPTY_CHAIN : null)} /> ${t("groups.ownChain")}</label>
-    ${shown !== null && html`<${ChainEditor} legend=${t("groups.chain")} chain=${shown} groups=${groups} onChange=${setChain} />`}
+    ${shown !== null && html`<${ChainEditor} legend=${t("groups.chain")} chain=${shown} groups=${groups} onChange=${setChain}
+      defaultGroup=${group?.name} />`}
     <button type="submit">${t("admin.save")}</button>
     <button type="button" class="secondary" onClick=${onCancel}>${t("admin.cancel")}</button>
     <${Problem} error=${error} />
