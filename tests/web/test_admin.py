@@ -6,6 +6,8 @@ a manager and their login, who can then sign in, and sees no call pages."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
@@ -181,3 +183,29 @@ async def test_an_admin_adds_a_manager_and_their_login_who_then_signs_in(browser
     assert petr.role == "manager" and petr.manager_id == (await manager(site, "107")).id
     newcomer = await logged_in(browser, site, "petr", password="novikov-2026")
     await newcomer.get_by_role("heading", name="Перезвонить").wait_for()
+
+
+async def test_a_rules_ivr_choice_is_added_and_the_rule_deleted(browser, site):
+    page = await logged_in(browser, site, "rop")
+    await settings_tab(page, "Маршрутизация")
+    await page.get_by_role("button", name="Изменить: 74957654321").click()
+    form = page.get_by_role("form", name="Номер 74957654321")
+    await form.get_by_role("button", name="Добавить выбор").click()
+    await form.get_by_label("Цифра").fill("2")
+    choice = form.get_by_role("group", name="Цепочка для «2»")
+    await choice.get_by_label("Шаг 1: кому звонить").select_option("extension")
+    await choice.get_by_label("Номер шага 1").fill("105")
+    await form.get_by_role("button", name="Сохранить").click()
+    row = page.locator("tr[data-rule]", has_text="74957654321")
+    await row.get_by_text("2: номер 105 20 с").wait_for()
+    async with site.services.sessions() as session:
+        rule = await session.scalar(select(RoutingRule).where(RoutingRule.did == "74957654321"))
+    assert rule.ivr == {"2": {"steps": [{"kind": "extension", "extension": "105", "ring_seconds": 20}],
+                              "queue": None, "voicemail": None}}
+
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await page.get_by_role("button", name="Изменить: 74957654321").click()
+    await page.get_by_role("button", name="Удалить правило").click()
+    await row.wait_for(state="detached")
+    async with site.services.sessions() as session:
+        assert await session.scalar(select(RoutingRule).where(RoutingRule.did == "74957654321")) is None
