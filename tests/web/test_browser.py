@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from callcenter.clock import SystemClock
 from crm.notifications import OwnerNotifier
@@ -251,6 +252,20 @@ async def test_the_head_of_sales_draws_a_sample_and_shares_it_as_a_playlist(brow
     other = await logged_in(browser, site, "olga")
     await other.get_by_role("link", name="Обучение").click()
     await other.get_by_text("Плейлистов пока нет").wait_for()  # not shared with her
+
+    sergeys = site.calls["sergey"]
+    await page.get_by_role("button", name="Изменить плейлист").click()
+    form = page.get_by_role("form", name="Изменить плейлист")
+    await form.get_by_label("Показать всем менеджерам").check()
+    await form.locator(f"input[name='keep'][value='{sergeys}']").uncheck()
+    await form.get_by_role("button", name="Сохранить").click()
+    await page.get_by_text("Показан всем менеджерам").wait_for()
+    await page.locator(f"ol.playlist li[data-call='{sergeys}']").wait_for(state="detached")
+    await other.reload()
+    await other.get_by_role("link", name="Разбор недели").wait_for()  # shared with all now
+    async with site.services.sessions() as session:
+        playlist = await session.scalar(select(Playlist).options(selectinload(Playlist.entries)))
+    assert playlist.shared_with_all and [entry.call_id for entry in playlist.entries] == [olgas]
 
 
 async def test_the_head_of_sales_marks_a_good_example_and_its_manager_sees_it(browser, site):

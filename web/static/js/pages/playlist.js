@@ -1,15 +1,48 @@
 // One training playlist (GET /api/playlists/{id}): the head of sales' notes,
 // then the calls in order, each with what to listen for; a call opens its card.
-// The head of sales may delete it.
-import { html } from "../../vendor/htm-preact.mjs";
+// The head of sales may change it (title, notes, whom it is shown to, which
+// calls stay: PATCH) or delete it.
+import { html, useState } from "../../vendor/htm-preact.mjs";
 import { api } from "../api.js";
 import { party } from "../components/calls.js";
-import { Badge, Loaded } from "../components/common.js";
+import { Badge, Checkboxes, Loaded } from "../components/common.js";
+import { Problem, useAction } from "../components/forms.js";
 import { useApi } from "../hooks.js";
 import { duration, t, when } from "../i18n.js";
 import { link } from "../router.js";
 
-function Playlist({ playlist, user }) {
+function PlaylistEdit({ playlist, onSaved, onCancel }) {
+  const managers = useApi("/managers");
+  const [error, run] = useAction();
+  function save(event) {
+    event.preventDefault();
+    const data = new FormData(event.target);
+    const kept = new Set(data.getAll("keep").map(Number));
+    return run(async () => {
+      await api("PATCH", `/playlists/${playlist.id}`, {
+        title: data.get("title"), notes: data.get("notes"),
+        manager_ids: data.getAll("share").map(Number), shared_with_all: data.has("share_all"),
+        calls: playlist.calls.filter(({ call }) => kept.has(call.id)).map(({ call, note }) => ({ call_id: call.id, note })),
+      });
+      onSaved();
+    });
+  }
+  return html`<form class="admin-form save-playlist" onSubmit=${save} aria-label=${t("playlist.edit")}>
+    <label>${t("training.name")}<input name="title" required maxlength="200" defaultValue=${playlist.title} /></label>
+    <label>${t("training.notes")}<textarea name="notes" rows="2" maxlength="4000" defaultValue=${playlist.notes}></textarea></label>
+    <${Loaded} state=${managers}>${({ items }) => html`<${Checkboxes} legend=${t("training.shareWith")} name="share"
+      checked=${playlist.manager_ids} options=${items.map((manager) => [manager.id, `${manager.name} (${manager.extension})`])} />`}<//>
+    <label><input type="checkbox" name="share_all" defaultChecked=${playlist.shared_with_all} /> ${t("training.shareAll")}</label>
+    <${Checkboxes} legend=${t("playlist.calls")} name="keep" checked=${playlist.calls.map(({ call }) => call.id)}
+      options=${playlist.calls.map(({ call }) => [call.id, `${when(call.started_at)} · ${party(call)}`])} />
+    <button type="submit">${t("admin.save")}</button>
+    <button type="button" class="secondary" onClick=${onCancel}>${t("admin.cancel")}</button>
+    <${Problem} error=${error} />
+  </form>`;
+}
+
+function Playlist({ playlist, user, onChanged }) {
+  const [editing, setEditing] = useState(false);
   async function remove() {
     if (!confirm(t("playlist.confirmDelete"))) return;
     await api("DELETE", `/playlists/${playlist.id}`);
@@ -20,7 +53,10 @@ function Playlist({ playlist, user }) {
     ${playlist.notes && html`<p class="notes">${playlist.notes}</p>`}
     ${user.role === "rop" && html`<p><small>${playlist.shared_with_all ? t("playlist.sharedWithAll")
       : t("playlist.sharedWith", { count: playlist.manager_ids.length })}</small>
+      <button type="button" class="secondary small" onClick=${() => setEditing(true)}>${t("playlist.edit")}</button>
       <button type="button" class="secondary small" onClick=${remove}>${t("playlist.delete")}</button></p>`}
+    ${editing && html`<${PlaylistEdit} playlist=${playlist} onCancel=${() => setEditing(false)}
+      onSaved=${() => { setEditing(false); onChanged(); }} />`}
     <ol class="playlist">${playlist.calls.map(({ call, note }) => html`<li key=${call.id} data-call=${call.id}>
       <a href=${link(`/calls/${call.id}`)}>${when(call.started_at)} · ${party(call)}</a>
       <small>${call.answered_by_extension ?? ""} · ${duration(call.talk_seconds)}</small>
@@ -36,5 +72,5 @@ export function PlaylistPage({ id, user }) {
   if (playlist.error?.status === 404) {
     return html`<main id="main" tabindex="-1" class="page"><p class="error" role="alert">${t("playlist.notFound")}</p></main>`;
   }
-  return html`<${Loaded} state=${playlist}>${(data) => html`<${Playlist} playlist=${data} user=${user} />`}<//>`;
+  return html`<${Loaded} state=${playlist}>${(data) => html`<${Playlist} playlist=${data} user=${user} onChanged=${playlist.reload} />`}<//>`;
 }

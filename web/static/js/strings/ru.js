@@ -226,6 +226,8 @@ export default {
   "playlist.sharedWithAll": "Показан всем менеджерам",
   "playlist.sharedWith": "Показан менеджерам: {count}",
   "playlist.delete": "Удалить плейлист",
+  "playlist.edit": "Изменить плейлист",
+  "playlist.calls": "Звонки в плейлисте (снимите галочку, чтобы убрать)",
   "playlist.confirmDelete": "Удалить плейлист? Звонки останутся.",
 
   "mark.title": "Пример для обучения",
