@@ -132,7 +132,10 @@ async def test_busy_and_away_then_voicemail_takes_a_message(tmp_path):
                           ("21", "Set", "TIMEOUT="), ("22", "Goto", "attempt"), ("14", "GotoIf", "1?end"),
                           ("23", "GotoIf", "1?voicemail"), ("27", "VoiceMail", "101,u")]
     assert [e["DialStatus"] for e in named(events, "DialEnd") if "Channel" in e] == ["BUSY", "NOANSWER"]
-    assert [e["Duration"] for e in named(events, "Cdr", LastApplication="Wait", LastData="30")] == ["20"]
+    # the away agent's leg (Wait(30)) was cut by the Dial's 20 s; its channel comes a moment after the Dial
+    # starts, and a CDR's Duration is whole seconds cut down, as Asterisk's is: 19 under load, else 20
+    [away] = [int(e["Duration"]) for e in named(events, "Cdr", LastApplication="Wait", LastData="30")]
+    assert 19 <= away <= 20
     inbound = named(events, "MixMonitorStart")[0]["Channel"]
     flow = [e["Event"] for e in events if e.get("Channel") == inbound
             and e["Event"] in ("Newstate", "MessageWaiting", "Hangup")]
