@@ -77,15 +77,16 @@ def callback_deadline(
 ) -> datetime:
     """When the callback is due: ``sla_minutes`` of ``manager``'s working time
     after the miss (by the wall clock for nobody, or for a malformed schedule)."""
+    by_the_clock = missed_at + timedelta(minutes=sla_minutes)
     if manager is None:
-        return missed_at + timedelta(minutes=sla_minutes)
+        return by_the_clock
     hours, holidays = split_holidays(manager.working_hours or {})
     schedule = ManagerState(manager.extension, timezone=manager.timezone, working_hours=hours, holidays=holidays)
     try:
         return utc(working_deadline(schedule, missed_at, sla_minutes))
     except ValueError as error:
         log.warning("manager %s: %s; the callback is due by the wall clock", manager.extension, error)
-        return missed_at + timedelta(minutes=sla_minutes)
+        return by_the_clock
 
 
 def last_rung_manager(extensions: Iterable[str], manager_ids: Mapping[str, int]) -> int | None:

@@ -12,13 +12,14 @@ from api.app import context
 from api.errors import BadRequest, NotFound, Unprocessable
 from api.registry import Routes
 from api.validation import Schema, Timestamp
-from crm.call_queries import CallQueries
+from crm.call_queries import CallCardData, CallQueries
 from jobs.http import STREAM_ID, QueueDepth, Requeued, queue_depth, requeue_dead
-from qa.library import ScriptLibrary
 from qa.conversation import Conversation
+from qa.library import ScriptLibrary
 from qa.scoring import Scorer
 from qa.script import ScriptError, parse_script
-from storage.models import CallScore, QaScript
+from storage.models import CallScore, QaScript, Transcript
+from transcription.service import Status
 
 routes = Routes("qa")
 
@@ -112,9 +113,7 @@ class Queued(BaseModel):
 async def rescore_call(request: web.Request, principal: Principal, call_id: int, body: Rescore) -> Queued:
     """Score the call again (it needs a finished transcript), e.g. after the script changed."""
     ctx = context(request)
-    card = await CallQueries(ctx.sessions).card(data_scope(principal), call_id)
-    if card.call.transcript is None or card.call.transcript.status != "done":
-        raise NotFound("the call has no finished transcript")
+    _finished_transcript(await CallQueries(ctx.sessions).card(data_scope(principal), call_id))
     await _require_script(request, body.script_id)
     await ctx.qa.enqueue(call_id, body.script_id)
     return Queued(queued=1)
@@ -127,6 +126,14 @@ async def rescore_period(request: web.Request, principal: Principal, body: Resco
         raise Unprocessable("until must be after since")
     await _require_script(request, body.script_id)
     return Queued(queued=await context(request).qa.rescore_period(body.since, body.until, body.script_id))
+
+
+def _finished_transcript(card: CallCardData) -> Transcript:
+    """The call's transcript; 404 when it has none, or none finished yet."""
+    transcript = card.call.transcript
+    if transcript is None or transcript.status != Status.DONE:
+        raise NotFound("the call has no finished transcript")
+    return transcript
 
 
 async def _require_script(request: web.Request, script_id: int | None) -> None:
@@ -224,10 +231,7 @@ async def trial_score(request: web.Request, principal: Principal, call_id: int) 
     """Score the call's transcript with a script (the YAML as the request body) without storing
     anything: try a script being written on a real call before saving it."""
     source = await _script_text(request)
-    card = await CallQueries(context(request).sessions).card(data_scope(principal), call_id)
-    transcript = card.call.transcript
-    if transcript is None or transcript.status != "done":
-        raise NotFound("the call has no finished transcript")
+    transcript = _finished_transcript(await CallQueries(context(request).sessions).card(data_scope(principal), call_id))
     try:
         scorer = Scorer(parse_script(source))
     except ScriptError as error:

@@ -203,8 +203,7 @@ class MarkIn(Schema):
 @routes.put("/calls/{call_id}/mark", roles=COACH, body=MarkIn, response=MarkOut)
 async def mark_call(request: web.Request, principal: Principal, call_id: int, body: MarkIn) -> MarkOut:
     """Mark the call as a good or a bad example (replacing an earlier mark)."""
-    mark = await _training(request).mark(call_id, body.verdict, body.note, principal.user_id)
-    return MarkOut(verdict=mark.verdict, note=mark.note, marked_at=mark.marked_at)
+    return MarkOut.model_validate(await _training(request).mark(call_id, body.verdict, body.note, principal.user_id))
 
 
 @routes.delete("/calls/{call_id}/mark", roles=COACH, status=204)

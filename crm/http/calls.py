@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from accounts.access import CALL_DATA, Principal, data_scope
 from api.app import PREFIX, context
@@ -44,6 +44,8 @@ class CallQuery(PageQuery):
 
 class MarkOut(BaseModel):
     """The head of sales' verdict on the call as a training example."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     verdict: Verdict
     note: str
@@ -148,9 +150,7 @@ def _base(call: Call) -> dict[str, object]:
         "talk_seconds": call.talk_seconds,
         "did": call.did,
         "source": call.source,
-        "mark": None if call.mark is None else MarkOut(
-            verdict=call.mark.verdict, note=call.mark.note, marked_at=call.mark.marked_at
-        ),
+        "mark": None if call.mark is None else MarkOut.model_validate(call.mark),
     }
 
 
