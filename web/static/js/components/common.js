@@ -23,6 +23,9 @@ export function Empty({ text }) {
   return html`<p class="empty">${text ?? t("app.empty")}</p>`;
 }
 
+// managers as checkbox options: "Name (extension)"
+export const managerOptions = (managers) => managers.map((manager) => [manager.id, `${manager.name} (${manager.extension})`]);
+
 // options: [value, label] pairs; checked: the values ticked at first
 export function Checkboxes({ legend, name, options, checked = [] }) {
   if (!options.length) return null;

@@ -4,21 +4,17 @@ import { html, useState } from "../../vendor/htm-preact.mjs";
 import { api } from "../api.js";
 import { t } from "../i18n.js";
 import { Badge, Empty } from "./common.js";
+import { Problem, useAction } from "./forms.js";
 
 export function MarkBox({ callId, mark: loaded, editable }) {
   const [mark, setMark] = useState(loaded);
   const [note, setNote] = useState(loaded?.note ?? "");
-  const [error, setError] = useState(null);
+  const [error, run] = useAction();
 
-  async function save(verdict) {
-    setError(null);
-    try {
-      if (verdict === null) await api("DELETE", `/calls/${callId}/mark`);
-      setMark(verdict === null ? null : await api("PUT", `/calls/${callId}/mark`, { verdict, note }));
-    } catch (failure) {
-      setError(failure.message);
-    }
-  }
+  const save = (verdict) => run(async () => {
+    if (verdict === null) await api("DELETE", `/calls/${callId}/mark`);
+    setMark(verdict === null ? null : await api("PUT", `/calls/${callId}/mark`, { verdict, note }));
+  });
   const shown = mark
     ? html`<p data-mark=${mark.verdict}><${Badge} kind=${mark.verdict === "good" ? "pass" : "fail"}>${t(`mark.${mark.verdict}`)}<//>
         ${mark.note && html` ${mark.note}`}</p>`
@@ -31,5 +27,5 @@ export function MarkBox({ callId, mark: loaded, editable }) {
       <button type="button" class="secondary" onClick=${() => save("bad")}>${t("mark.asBad")}</button>
       ${mark && html`<button type="button" class="link" onClick=${() => save(null)}>${t("mark.remove")}</button>`}
     </div>
-    ${error && html`<p class="error" role="alert">${t("app.error", { message: error })}</p>`}`;
+    <${Problem} error=${error} />`;
 }

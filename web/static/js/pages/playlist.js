@@ -8,6 +8,7 @@ import { party } from "../components/calls.js";
 import { Badge, Checkboxes, Loaded } from "../components/common.js";
 import { Problem, useAction } from "../components/forms.js";
 import { useApi } from "../hooks.js";
+import { PlaylistFields, playlistFields } from "./training.js";
 import { duration, t, when } from "../i18n.js";
 import { link } from "../router.js";
 
@@ -18,21 +19,14 @@ function PlaylistEdit({ playlist, onSaved, onCancel }) {
     event.preventDefault();
     const data = new FormData(event.target);
     const kept = new Set(data.getAll("keep").map(Number));
+    const calls = playlist.calls.filter(({ call }) => kept.has(call.id)).map(({ call, note }) => ({ call_id: call.id, note }));
     return run(async () => {
-      await api("PATCH", `/playlists/${playlist.id}`, {
-        title: data.get("title"), notes: data.get("notes"),
-        manager_ids: data.getAll("share").map(Number), shared_with_all: data.has("share_all"),
-        calls: playlist.calls.filter(({ call }) => kept.has(call.id)).map(({ call, note }) => ({ call_id: call.id, note })),
-      });
+      await api("PATCH", `/playlists/${playlist.id}`, { ...playlistFields(data), calls });
       onSaved();
     });
   }
   return html`<form class="admin-form save-playlist" onSubmit=${save} aria-label=${t("playlist.edit")}>
-    <label>${t("training.name")}<input name="title" required maxlength="200" defaultValue=${playlist.title} /></label>
-    <label>${t("training.notes")}<textarea name="notes" rows="2" maxlength="4000" defaultValue=${playlist.notes}></textarea></label>
-    <${Loaded} state=${managers}>${({ items }) => html`<${Checkboxes} legend=${t("training.shareWith")} name="share"
-      checked=${playlist.manager_ids} options=${items.map((manager) => [manager.id, `${manager.name} (${manager.extension})`])} />`}<//>
-    <label><input type="checkbox" name="share_all" defaultChecked=${playlist.shared_with_all} /> ${t("training.shareAll")}</label>
+    <${Loaded} state=${managers}>${({ items }) => html`<${PlaylistFields} playlist=${playlist} managers=${items} />`}<//>
     <${Checkboxes} legend=${t("playlist.calls")} name="keep" checked=${playlist.calls.map(({ call }) => call.id)}
       options=${playlist.calls.map(({ call }) => [call.id, `${when(call.started_at)} · ${party(call)}`])} />
     <button type="submit">${t("admin.save")}</button>

@@ -5,7 +5,8 @@
 import { html, useState } from "../../vendor/htm-preact.mjs";
 import { api, query } from "../api.js";
 import { party } from "../components/calls.js";
-import { Badge, Checkboxes, Empty, Loaded, Section } from "../components/common.js";
+import { Badge, Checkboxes, Empty, Loaded, Section, managerOptions } from "../components/common.js";
+import { Problem, useAction } from "../components/forms.js";
 import { dayStart, lastDays } from "../days.js";
 import { useApi } from "../hooks.js";
 import { duration, t, when } from "../i18n.js";
@@ -30,16 +31,12 @@ function criteria(form, period) {
 function SampleForm({ managers, onDrawn }) {
   const [period, setPeriod] = useState(() => lastDays(30));
   const items = useApi(`/reports/missed-items${query(period)}`);
-  const [error, setError] = useState(null);
+  const [error, run] = useAction();
 
-  async function draw(event) {
+  function draw(event) {
     event.preventDefault();
-    setError(null);
-    try {
-      onDrawn(await api("POST", "/training/samples", criteria(event.target, period)));
-    } catch (failure) {
-      setError(failure.message);
-    }
+    const request = criteria(event.target, period);
+    return run(async () => onDrawn(await api("POST", "/training/samples", request)));
   }
   const day = (name) => html`<label>${t(`reports.${name}`)}<input type="date" name=${name} value=${period[name]} required
     onChange=${(event) => setPeriod({ ...period, [name]: event.target.value })} /></label>`;
@@ -52,8 +49,7 @@ function SampleForm({ managers, onDrawn }) {
       <label>${t("calls.direction")}<select name="direction"><option value="">${t("calls.any")}</option>
         ${["inbound", "outbound"].map((value) => html`<option value=${value}>${t(`direction.${value}`)}</option>`)}</select></label>
     </div>
-    <${Checkboxes} legend=${t("training.managers")} name="managers"
-      options=${managers.map((manager) => [manager.id, `${manager.name} (${manager.extension})`])} />
+    <${Checkboxes} legend=${t("training.managers")} name="managers" options=${managerOptions(managers)} />
     <${Loaded} state=${items}>${(report) => html`<${Checkboxes} legend=${t("training.missedItems")} name="missed_items"
       options=${report.rows.map((row) => [row.id, row.title])} />`}<//>
     <fieldset class="choices"><legend>${t("training.method")}</legend>
@@ -62,35 +58,40 @@ function SampleForm({ managers, onDrawn }) {
       <label class="size">${t("training.size")}<input type="number" name="size" min="1" max="200" value="10" required /></label>
     </fieldset>
     <button type="submit">${t("training.draw")}</button>
-    ${error && html`<p class="error" role="alert">${t("app.error", { message: error })}</p>`}
+    <${Problem} error=${error} />
   </form>`;
 }
 
+// A playlist's title, notes and whom it is shown to: the fields, and what they say as the API takes them
+export function PlaylistFields({ playlist = { title: "", notes: "", manager_ids: [], shared_with_all: false }, managers }) {
+  return html`
+    <label>${t("training.name")}<input name="title" required maxlength="200" defaultValue=${playlist.title} /></label>
+    <label>${t("training.notes")}<textarea name="notes" rows="2" maxlength="4000" defaultValue=${playlist.notes}></textarea></label>
+    <${Checkboxes} legend=${t("training.shareWith")} name="share" checked=${playlist.manager_ids} options=${managerOptions(managers)} />
+    <label><input type="checkbox" name="share_all" defaultChecked=${playlist.shared_with_all} /> ${t("training.shareAll")}</label>`;
+}
+
+export const playlistFields = (data) => ({
+  title: data.get("title"), notes: data.get("notes"),
+  manager_ids: data.getAll("share").map(Number), shared_with_all: data.has("share_all"),
+});
+
 function SaveForm({ entries, managers }) {
-  const [error, setError] = useState(null);
-  async function save(event) {
+  const [error, run] = useAction();
+  function save(event) {
     event.preventDefault();
-    const data = new FormData(event.target);
-    try {
-      const playlist = await api("POST", "/playlists", {
-        title: data.get("title"), notes: data.get("notes"),
-        calls: entries.map(({ call, note }) => ({ call_id: call.id, note })),
-        manager_ids: data.getAll("share").map(Number), shared_with_all: data.get("share_all") === "on",
-      });
+    const fields = playlistFields(new FormData(event.target));
+    return run(async () => {
+      const calls = entries.map(({ call, note }) => ({ call_id: call.id, note }));
+      const playlist = await api("POST", "/playlists", { ...fields, calls });
       location.hash = link(`/playlists/${playlist.id}`);
-    } catch (failure) {
-      setError(failure.message);
-    }
+    });
   }
   return html`<form class="save-playlist" onSubmit=${save}>
     <h3>${t("training.saveTitle", { count: entries.length })}</h3>
-    <label>${t("training.name")}<input name="title" required maxlength="200" /></label>
-    <label>${t("training.notes")}<textarea name="notes" rows="2" maxlength="4000"></textarea></label>
-    <${Checkboxes} legend=${t("training.shareWith")} name="share"
-      options=${managers.map((manager) => [manager.id, `${manager.name} (${manager.extension})`])} />
-    <label><input type="checkbox" name="share_all" /> ${t("training.shareAll")}</label>
+    <${PlaylistFields} managers=${managers} />
     <button type="submit" disabled=${!entries.length}>${t("training.save")}</button>
-    ${error && html`<p class="error" role="alert">${t("app.error", { message: error })}</p>`}
+    <${Problem} error=${error} />
   </form>`;
 }
 

@@ -4,7 +4,7 @@
 import { html, useState } from "../../../vendor/htm-preact.mjs";
 import { api } from "../../api.js";
 import { ChainEditor, EMPTY_CHAIN, chainText } from "../../components/chain.js";
-import { Checkboxes, Empty, Loaded, Section } from "../../components/common.js";
+import { Checkboxes, Empty, Loaded, Section, managerOptions } from "../../components/common.js";
 import { EditorSlot, Problem, useAction, useEditing } from "../../components/forms.js";
 import { useApi } from "../../hooks.js";
 import { t } from "../../i18n.js";
@@ -38,7 +38,7 @@ function GroupForm({ item: group, managers, groups, onSaved, onCancel }) {
         ${managers.map((manager) => html`<option value=${manager.id} selected=${manager.id === group?.default_manager_id}>${manager.name}</option>`)}</select></label>
     </div>
     <${Checkboxes} legend=${t("groups.members")} name="members" checked=${group?.manager_ids ?? []}
-      options=${managers.map((manager) => [manager.id, `${manager.name} (${manager.extension})`])} />
+      options=${managerOptions(managers)} />
     <label><input type="checkbox" checked=${shown !== null}
       onChange=${(event) => setChain(event.target.checked ? EMPTY_CHAIN : null)} /> ${t("groups.ownChain")}</label>
     ${shown !== null && html`<${ChainEditor} legend=${t("groups.chain")} chain=${shown} groups=${groups} onChange=${setChain}

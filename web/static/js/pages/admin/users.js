@@ -3,7 +3,7 @@
 // here and never shown.
 import { html } from "../../../vendor/htm-preact.mjs";
 import { api } from "../../api.js";
-import { Empty, Loaded, Section } from "../../components/common.js";
+import { Empty, Loaded, Section, managerOptions } from "../../components/common.js";
 import { EditorSlot, Problem, useAction, useEditing } from "../../components/forms.js";
 import { useApi } from "../../hooks.js";
 import { t, when } from "../../i18n.js";
@@ -37,7 +37,7 @@ function UserForm({ item: account, managers, onSaved, onCancel }) {
         ${ROLES.map((role) => html`<option value=${role} selected=${role === (account?.role ?? "manager")}>${t(`role.${role}`)}</option>`)}</select></label>
       <label>${t("users.managerField")}<select name="manager">
         <option value="">${t("users.noManager")}</option>
-        ${managers.map((manager) => html`<option value=${manager.id} selected=${manager.id === account?.manager_id}>${manager.name} (${manager.extension})</option>`)}</select></label>
+        ${managerOptions(managers).map(([id, label]) => html`<option value=${id} selected=${id === account?.manager_id}>${label}</option>`)}</select></label>
     </div>
     ${!fresh && html`<label><input type="checkbox" name="active" defaultChecked=${account.active} /> ${t("users.active")}</label>`}
     <button type="submit">${t("admin.save")}</button>
