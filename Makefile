@@ -29,7 +29,7 @@ bench: bench-ami bench-routing bench-transcription bench-qa
 bench-ami: $(STAMP)
 	$(VENV)/bin/python -m bench.ami_throughput
 
-# PostgreSQL and Redis on 127.0.0.1 when reachable (its database callcenter_bench is emptied), else SQLite and fakeredis
+# PostgreSQL and Redis on 127.0.0.1 when reachable (its database callcenter_bench is emptied), else SQLite and the embedded valkey-server
 bench-routing: $(STAMP)
 	$(VENV)/bin/python -m bench.routing_latency
 

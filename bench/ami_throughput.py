@@ -10,20 +10,18 @@ tracker, and the tracker costing at most twice the raw parse.
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 
 from panoramisk.ami_protocol import AMIProtocol
 
 from bench.ami_stream import synthetic_stream
 from pbx.ami.framing import AmiFrameDecoder
 from pbx.tracker.tracker import CallTracker
+from tests.support.data import CAPTURES
 
-CAPTURES = Path(os.environ.get("CALLCENTER_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "asterisk" / "captures"
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 
 

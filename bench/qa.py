@@ -4,7 +4,7 @@
 
 Two sets of calls, each transcribed by the real model (the bundled Whisper base, ``EngineOptions()``):
 
-* the shared corpus (``../shared/corpus/calls``: 10 calls);
+* the shared corpus (``tests/data/corpus/calls``: 10 calls);
 * ``--paraphrased`` calls made by the corpus's ``callgen.py`` from ``bench/qa_bank.json``: the same
   kind of calls, the manager's stages phrased differently (some as the script's examples, most not),
   other names, a fifth source. Made on the first run and kept in ``~/.cache/callcenter/bench-qa``;
@@ -44,11 +44,10 @@ from qa.conversation import Conversation
 from qa.corpus import Tally, tally
 from qa.scoring import Scorer
 from qa.script import load_script
+from tests.support.data import CORPUS
 from transcription.normalize import normalize
 
-SHARED = Path(os.environ.get("CALLCENTER_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-CORPUS = SHARED / "corpus" / "calls"
-CALLGEN = SHARED / "corpus" / "callgen.py"
+CALLGEN = CORPUS.parent / "callgen.py"
 BANK = Path(__file__).with_name("qa_bank.json")
 SCRIPT = Path(__file__).resolve().parents[1] / "qa" / "scripts" / "realty-inbound.yaml"
 CACHE = Path.home() / ".cache" / "callcenter" / "bench-qa"

@@ -1,7 +1,7 @@
 """Routing latency: FastAGI route decisions at rising load, beside a bare Redis GET.
 
     python -m bench.routing_latency [--rates 50,200,500] [--seconds 5] [--clients 100000]
-                                    [--database URL|sqlite] [--redis URL|fakeredis] [--profile FILE]
+                                    [--database URL|sqlite] [--redis URL|embedded] [--profile FILE]
                                     [--transport-only] [--workers N] [--no-gc-freeze] [--loop uvloop|asyncio]
 
 The backend's FastAGI server with ``RoutingService.decide`` runs in its own
@@ -57,6 +57,7 @@ from pbx.simulator.channel import Channel, Party
 from routing.presence import Presence
 from routing.service import RoutingService
 from storage.cache import create_redis
+from storage.embedded_redis import EmbeddedRedis
 from storage.db import create_engine, migrate, session_factory
 from storage.models import Client, ClientPhone, Group, Manager, manager_groups
 
@@ -472,19 +473,22 @@ def reachable(url: str, default_port: int) -> bool:
         return False
 
 
-def choose_backends(args: argparse.Namespace, workdir: Path) -> tuple[str, str]:
-    """The database and Redis URLs: the real servers when reachable, else SQLite and fakeredis."""
-    database = args.database
-    if database == "sqlite" or not reachable(database, 5432):
-        if database != "sqlite":
-            print(f"PostgreSQL at {database} unreachable: using SQLite")
-        database = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    redis = args.redis
-    if redis == "fakeredis" or not reachable(redis, 6379):
-        if redis != "fakeredis":
-            print(f"Redis at {redis} unreachable: using fakeredis (in the server process)")
-        redis = ""
-    return database, redis
+def choose_database(args: argparse.Namespace, workdir: Path) -> str:
+    """The database URL: the production server when reachable, else an SQLite file."""
+    if args.database != "sqlite" and reachable(args.database, 5432):
+        return args.database
+    if args.database != "sqlite":
+        print(f"PostgreSQL at {args.database} unreachable: using SQLite")
+    return f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+
+
+def choose_redis(args: argparse.Namespace) -> str:
+    """The Redis URL: the production server when reachable, else empty (the embedded server, started by ``main``)."""
+    if args.redis != "embedded" and reachable(args.redis, 6379):
+        return args.redis
+    if args.redis != "embedded":
+        print(f"Redis at {args.redis} unreachable: using the embedded server")
+    return ""
 
 
 async def timed(label: str, action: Callable[[], Awaitable]) -> object:
@@ -494,12 +498,9 @@ async def timed(label: str, action: Callable[[], Awaitable]) -> object:
     return result
 
 
-async def run(args: argparse.Namespace, workdir: Path) -> list[Level]:
-    database, redis = choose_backends(args, workdir)
-    if args.workers > 1 and not redis:
-        raise SystemExit("--workers needs a real Redis: fakeredis lives in one process")
-    print(f"python {platform.python_version()} on {platform.machine()}; database {database}; "
-          f"redis {redis or 'fakeredis'}")
+async def run(args: argparse.Namespace, workdir: Path, redis: str) -> list[Level]:
+    database = choose_database(args, workdir)
+    print(f"python {platform.python_version()} on {platform.machine()}; database {database}; redis {redis}")
     rng = random.Random(args.seed)
     engine = await reset_database(database)
     owners = await timed(f"seeded {args.clients:,} clients", lambda: seed(engine, args.clients, rng))
@@ -524,7 +525,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="per load level")
     parser.add_argument("--clients", type=int, default=100_000)
     parser.add_argument("--database", default=POSTGRES_URL, help="SQLAlchemy URL (emptied!) or 'sqlite'")
-    parser.add_argument("--redis", default=REDIS_URL, help="redis:// URL (routing:* keys are cleared) or 'fakeredis'")
+    parser.add_argument("--redis", default=REDIS_URL, help="redis:// URL (routing:* keys are cleared) or 'embedded'")
     parser.add_argument("--profile", default="", help="write the server's cProfile stats here")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--transport-only", action="store_true", help="answer without routing: FastAGI's own cost")
@@ -533,7 +534,16 @@ def main() -> None:
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop", help="the event loop of both sides")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
-        levels = run_on(args.loop, run(args, Path(workdir)))
+        redis, embedded = choose_redis(args), None
+        if not redis:
+            embedded = EmbeddedRedis(Path(workdir) / "redis", persist=False)
+            embedded.start()
+            redis = embedded.url
+        try:
+            levels = run_on(args.loop, run(args, Path(workdir), redis))
+        finally:
+            if embedded is not None:
+                embedded.stop()
     report(levels)
     if args.profile:
         pstats.Stats(args.profile).sort_stats("tottime").print_stats(25)

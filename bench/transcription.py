@@ -46,8 +46,8 @@ from faster_whisper import decode_audio
 
 from transcription.model import bundled_model
 from transcription.normalize import normalize
+from tests.support.data import CORPUS as CALLS
 
-CALLS = Path(os.environ.get("CALLCENTER_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "corpus" / "calls"
 SPEAKERS = ("client", "manager")  # channel 0, channel 1
 # The script's vocabulary, the kind a department sets in CALLCENTER_TRANSCRIPTION_PROMPT.
 PROMPT = (

@@ -8,7 +8,6 @@ the FastAGI server answers the dialplan's route question.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from callcenter.clock import Clock, SystemClock
 from callcenter.config import Settings
 from callcenter.leadership import Leadership, RedisLease, instance_id
 from callcenter.metrics import Metrics
+from callcenter.stopping import stop_tasks
 from callcenter.pipeline import CallPipeline
 from crm.call_cards import CallCardStore
 from crm.click_to_call import ClickToCall, DialPlan
@@ -41,6 +41,7 @@ from routing.presence import Presence
 from routing.service import RoutingService, fallback_reason
 from storage.cache import create_redis
 from storage.db import create_engine, migrate, session_factory
+from storage.embedded_redis import EmbeddedRedis
 from qa.service import QaService
 from qa.worker import qa_service, qa_worker
 from transcription.service import TranscriptionService
@@ -77,6 +78,7 @@ class Services:
     transcription: TranscriptionService
     qa: QaService
     clock: Clock
+    embedded_redis: EmbeddedRedis | None = None  # the server this backend started, when REDIS_URL is empty
     agi_port: int = 0
     leadership: Leadership | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)  # the AMI leader's
@@ -88,7 +90,8 @@ class Services:
         engine = create_engine(settings.effective_database_url)
         await migrate(engine)
         sessions = session_factory(engine)
-        redis = create_redis(settings.redis_url)
+        embedded_redis = start_embedded_redis(settings)
+        redis = create_redis(embedded_redis.url if embedded_redis else settings.redis_url)
         bus = EventBus()
         tracker = CallTracker(
             TrackerConfig(
@@ -161,6 +164,7 @@ class Services:
             connector=connector, ami_actions=ami_actions, agi=agi, click_to_call=click_to_call, metrics=metrics,
             webhooks=WebhookService(sessions, clock), webhook_worker=webhook_worker, recordings=recordings,
             recording_store=recording_store, transcription=transcription, qa=qa, clock=clock,
+            embedded_redis=embedded_redis,
         )
 
     @property
@@ -266,11 +270,19 @@ class Services:
         await self.routing.stop()
         await self.redis.aclose()
         await self.engine.dispose()
+        if self.embedded_redis is not None:
+            self.embedded_redis.stop()
+
+
+def start_embedded_redis(settings: Settings) -> EmbeddedRedis | None:
+    """The backend's own Redis-compatible server under ``data_dir/redis`` when ``REDIS_URL`` is empty, started."""
+    if settings.redis_url:
+        return None
+    server = EmbeddedRedis(settings.data_dir / "redis", persist=settings.embedded_redis_persist)
+    server.start()
+    return server
 
 
 async def _cancel(tasks: list[asyncio.Task]) -> None:
-    for task in tasks:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await stop_tasks(tasks)
     tasks.clear()

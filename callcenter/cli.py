@@ -3,8 +3,12 @@ cost about a third less CPU than asyncio's own loop (``docs/bench-routing.md``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import click
 import uvloop
@@ -15,6 +19,25 @@ from callcenter.config import Settings
 
 def _settings(ctx: click.Context) -> Settings:
     return ctx.obj
+
+
+def _run_until_stopped(main: Coroutine[Any, Any, None]) -> None:
+    """Run a long-lived command on uvloop; SIGTERM (systemd, ``kill``) stops it as Ctrl-C does: the main
+    task is cancelled, so everything it started is stopped in order (the embedded Redis last)."""
+
+    async def stoppable() -> None:
+        loop, task = asyncio.get_running_loop(), asyncio.current_task()
+        assert task is not None
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        try:
+            await main
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+
+    try:
+        uvloop.run(stoppable())
+    except asyncio.CancelledError:
+        logging.getLogger(__name__).info("stopped by SIGTERM")
 
 
 @click.group()
@@ -78,7 +101,7 @@ def serve(ctx: click.Context) -> None:
     settings = _settings(ctx)
     if not settings.ami_secret:
         raise click.UsageError("set CALLCENTER_AMI_SECRET to the secret of the AMI user in manager.conf")
-    uvloop.run(run_backend(settings))
+    _run_until_stopped(run_backend(settings))
 
 
 @main.command()
@@ -91,7 +114,7 @@ def demo(ctx: click.Context, scenario: Path | None, speed: float, once: bool) ->
     """Run the PBX simulator and the backend together, placing the scenario's calls."""
     from callcenter.demo import run_demo
 
-    uvloop.run(run_demo(_settings(ctx), _scenario(scenario), speed=speed, once=once))
+    _run_until_stopped(run_demo(_settings(ctx), _scenario(scenario), speed=speed, once=once))
 
 
 @main.command()
@@ -105,7 +128,7 @@ def simulate(ctx: click.Context, scenario: Path | None, speed: float) -> None:
     settings = _settings(ctx)
     if not settings.ami_secret:
         raise click.UsageError("set CALLCENTER_AMI_SECRET to the secret backends must log in with")
-    uvloop.run(run_simulator(settings, _scenario(scenario), speed=speed))
+    _run_until_stopped(run_simulator(settings, _scenario(scenario), speed=speed))
 
 
 def _scenario(path: Path | None):
@@ -255,7 +278,7 @@ def worker(ctx: click.Context, count: int, scorers: int) -> None:
     settings = _settings(ctx)
     if not settings.redis_url:
         raise click.UsageError("set REDIS_URL: a separate worker needs the backend's Redis (the in-process one is private)")
-    uvloop.run(run_workers(settings, count, scorers))
+    _run_until_stopped(run_workers(settings, count, scorers))
 
 
 @main.command()

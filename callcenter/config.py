@@ -1,7 +1,9 @@
 """Settings, from environment variables and an optional TOML file.
 
 Every setting has a default that runs on a fresh laptop: an SQLite file under
-``./data/``, an in-process Redis (fakeredis), the PBX simulator on loopback.
+``./data/``, an embedded Redis-compatible server the backend starts itself (a
+valkey-server child process on a unix socket under ``./data/redis``), the PBX
+simulator on loopback.
 Production sets ``DATABASE_URL`` (``postgresql+asyncpg://…``), ``REDIS_URL``
 and the ``CALLCENTER_AMI_*`` settings of its Asterisk. The file named by
 ``CALLCENTER_CONFIG`` (default ``callcenter.toml`` if present) holds the same
@@ -36,7 +38,11 @@ class Settings(BaseSettings):
     redis_url: str = Field(
         default="",
         validation_alias=AliasChoices("REDIS_URL", "CALLCENTER_REDIS_URL", "redis_url"),
-        description="redis:// URL; empty means an in-process fakeredis.",
+        description="redis:// (or unix://) URL; empty: the backend starts its own server under data_dir/redis.",
+    )
+    embedded_redis_persist: bool = Field(
+        default=True,
+        description="The embedded server keeps its data (queued jobs) in an append-only file across restarts.",
     )
     recordings_dir: Path | None = Field(default=None, description="Defaults to data_dir/recordings.")
     pbx_recordings_dir: str = Field(
@@ -158,9 +164,10 @@ class Settings(BaseSettings):
         default="", description="Bearer token /metrics requires; empty: only loopback peers may read it."
     )
 
-    simulator_audio_dir: Path = Field(
-        default=Path("../shared/corpus/calls"),
-        description="Corpus calls (stereo WAV) the simulator plays; missing files give silent recordings.",
+    simulator_audio_dir: Path | None = Field(
+        default=None,
+        description="Calls (stereo: client, manager; WAV, Opus or FLAC) the simulator plays; default: the demo's "
+        "own (pbx/simulator/sounds); a scenario's missing file gives a silent recording.",
     )
 
     log_level: str = "INFO"

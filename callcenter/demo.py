@@ -16,6 +16,7 @@ from callcenter.config import Settings
 from callcenter.demo_department import Department, seed_department
 from callcenter.demo_summary import summarise
 from callcenter.runner import backend
+from pbx.simulator import SOUNDS
 from pbx.simulator.ami_server import AmiServer
 from pbx.simulator.scenario import Scenario
 from pbx.simulator.simulator import Simulator
@@ -42,6 +43,11 @@ def against_simulator(settings: Settings) -> Settings:
     )
 
 
+def sounds(settings: Settings) -> Path:
+    """The calls the simulator plays: the configured folder, else the demo's own."""
+    return settings.simulator_audio_dir or SOUNDS
+
+
 def demo_logins(settings: Settings) -> Path:
     return settings.data_dir / "demo-logins.txt"
 
@@ -62,7 +68,7 @@ async def run_demo(settings: Settings, scenario: Scenario, *, speed: float, once
             await services.routing.owners.build()  # likewise the phone -> owner index
             console.print("Seeded the demo department (callcenter/demo_department.yaml).")
         simulator = Simulator(
-            ami, settings.agi_host, services.agi_port, pbx_spool(settings), settings.simulator_audio_dir, speed
+            ami, settings.agi_host, services.agi_port, pbx_spool(settings), sounds(settings), speed
         )
 
     try:
@@ -99,7 +105,7 @@ async def run_simulator(settings: Settings, scenario: Scenario, *, speed: float)
     ami = AmiServer(username=settings.ami_username, secret=settings.ami_secret)
     await ami.start(settings.ami_host, settings.ami_port)
     simulator = Simulator(
-        ami, settings.agi_host, settings.agi_port, pbx_spool(settings), settings.simulator_audio_dir, speed
+        ami, settings.agi_host, settings.agi_port, pbx_spool(settings), sounds(settings), speed
     )
     console.print(f"simulated Asterisk AMI on {settings.ami_host}:{settings.ami_port}")
     try:

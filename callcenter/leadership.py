@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from callcenter.stopping import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +100,7 @@ class Leadership:
     async def stop(self) -> None:
         """Stop trying; if leading, run ``on_lost`` and release the lease so another instance takes over now."""
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await stop_tasks([self._task])
             self._task = None
         if self.is_leader:
             await self._step_down()

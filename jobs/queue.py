@@ -13,7 +13,6 @@ job was taken over can neither take it back nor bury it twice.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
     from callcenter.config import Settings
 
 WORKER_DIED = "worker died or timed out"
-POLL_SECONDS = 0.1  # how often a blocking claim polls when the server did not block
 
 # KEYS[1] the stream, KEYS[2] the errors hash; ARGV: group, entry id, consumer, attempts, idle ms, error ('' = none).
 # Still this delivery: reset the entry's idle time to ARGV[5] and record the error.
@@ -153,19 +151,12 @@ class JobQueue:
             error = await self.redis.hget(self._errors, job.id)
             reason = f"{WORKER_DIED} (last error: {_text(error)})" if error else WORKER_DIED
             await self._dead_letter(replace(job, attempts=job.attempts - 1), reason)  # this claim was no attempt
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + block_seconds
-        while True:
-            block = _ms(deadline - loop.time()) or None  # BLOCK 0 would wait forever
-            reply = await self.redis.xreadgroup(self.group, consumer, {self.name: ">"}, count=1, block=block)
-            if reply:
-                entry_id, fields = reply[0][1][0]
-                return Job(_text(entry_id), json.loads(_fields(fields)["payload"]), 1, consumer)
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return None
-            # fakeredis answers a BLOCK with COUNT at once: poll out the rest of the wait
-            await asyncio.sleep(min(remaining, POLL_SECONDS))
+        block = _ms(block_seconds) or None  # BLOCK 0 would wait forever
+        reply = await self.redis.xreadgroup(self.group, consumer, {self.name: ">"}, count=1, block=block)
+        if not reply:
+            return None
+        entry_id, fields = reply[0][1][0]
+        return Job(_text(entry_id), json.loads(_fields(fields)["payload"]), 1, consumer)
 
     async def ack(self, job: Job) -> None:
         """The job is done: remove it for good."""

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from redis.exceptions import RedisError
 
+from callcenter.stopping import stop_tasks
 from jobs.queue import Job, JobQueue
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class Worker:
             log.exception("job %s of %s failed (attempt %d)", job.id, self.queue.name, job.attempts)
             error = f"{type(exc).__name__}: {exc}"
         finally:
-            keeper.cancel()
+            await stop_tasks([keeper])
         if error is None:
             await self.queue.ack(job)
             outcome = "done"

@@ -1,6 +1,6 @@
 """How well a script's items find the stages a corpus marks: per-item precision and recall.
 
-A corpus call's JSON (``../shared/corpus``, ``callgen.py``) lists the
+A corpus call's JSON (``tests/data/corpus``, ``callgen.py``) lists the
 ``stages`` the manager performed. An item "finds" its stage when its phrase
 (or stop phrase) was heard, whether or not the item applied in that call:
 this measures the matching, not the script's rules. The script's item ids

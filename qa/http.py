@@ -9,12 +9,13 @@ from pydantic import BaseModel, Field
 
 from accounts.access import ASSIGN, CALL_DATA, CONFIGURE, TRY_SCRIPTS, Principal, data_scope
 from api.app import context
-from api.errors import BadRequest, NotFound, Unprocessable
+from api.errors import BadRequest, Conflict, NotFound, Unprocessable
 from api.registry import Routes
 from api.validation import Schema, Timestamp
 from crm.call_queries import CallCardData, CallQueries
 from jobs.http import STREAM_ID, QueueDepth, Requeued, queue_depth, requeue_dead
 from qa.conversation import Conversation
+from qa.eligibility import no_conversation_in
 from qa.library import ScriptLibrary
 from qa.scoring import Scorer
 from qa.script import ScriptError, parse_script
@@ -226,12 +227,16 @@ class TrialScore(BaseModel):
 
 
 @routes.post("/calls/{call_id}/trial-score", roles=TRY_SCRIPTS, response=TrialScore, consumes="application/yaml",
-             errors=(400,))
+             errors=(400, 409))
 async def trial_score(request: web.Request, principal: Principal, call_id: int) -> TrialScore:
     """Score the call's transcript with a script (the YAML as the request body) without storing
-    anything: try a script being written on a real call before saving it."""
+    anything: try a script being written on a real call before saving it. A call with no conversation
+    (not answered, too short, a silent side) is a 409."""
     source = await _script_text(request)
-    transcript = _finished_transcript(await CallQueries(context(request).sessions).card(data_scope(principal), call_id))
+    card = await CallQueries(context(request).sessions).card(data_scope(principal), call_id)
+    transcript = _finished_transcript(card)
+    if (reason := no_conversation_in(card.call)) is not None:
+        raise Conflict(f"the call holds no conversation to score ({reason})")
     try:
         scorer = Scorer(parse_script(source))
     except ScriptError as error:

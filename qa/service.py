@@ -3,7 +3,7 @@
 When a transcript is committed the transcription worker queues a scoring
 job (``enqueue``); so does the API to re-score one call or a period. A
 worker (``handle``) picks the active script that fits the call (``qa.choice``),
-scores the transcript, and commits in one transaction the score (one row per
+scores the transcript (unless the call holds no conversation: ``qa.eligibility``), and commits in one transaction the score (one row per
 call and script version, so a job run twice changes nothing and a new
 version keeps the old score as history) and, for a lead's call, the facts
 the client's words gave, never over what a manager typed. Then it queues the
@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +29,7 @@ from crm.leads import iso
 from crm.lookups import insert_or_update
 from jobs.queue import Job, JobQueue
 from qa.choice import CallFacts, choose_script
+from qa.eligibility import no_conversation_in
 from qa.conversation import Conversation
 from qa.lead_card import Fact
 from qa.script import parse_script
@@ -71,13 +72,17 @@ class QaService:
         return len(call_ids)
 
     async def handle(self, job: Job) -> Scored | None:
-        """A worker's job; None when there is nothing to score (no transcript, no script fits)."""
+        """A worker's job; None when there is nothing to score (no transcript, no conversation, no script fits).
+        A call with no conversation loses any score it was given before (``qa.eligibility``)."""
         call_id, script_id = int(job.payload["call_id"]), job.payload.get("script_id")
         async with self._sessions() as session, session.begin():
             call = await session.scalar(
                 select(Call).where(Call.id == call_id).options(selectinload(Call.transcript))
             )
             if call is None or call.transcript is None or call.transcript.status != Status.DONE:
+                return None
+            if no_conversation_in(call) is not None:
+                await session.execute(delete(CallScore).where(CallScore.call_id == call.id))
                 return None
             row = await (session.get(QaScript, int(script_id)) if script_id else self._fitting(session, call))
             if row is None:

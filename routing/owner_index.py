@@ -39,6 +39,7 @@ from callcenter.bus import CALL_ENDED, CLIENT_CHANGED, LEAD_CHANGED, MANAGERS_CH
 from callcenter.clock import Clock
 from callcenter.leadership import RedisLease
 from crm.events import ClientChanged, LeadChanged, ManagersChanged
+from callcenter.stopping import stop_tasks
 from crm.leads import answering_extension, lead_phone
 from crm.owners import ALL_OWNED_NUMBERS, owners_of
 from pbx.tracker.model import CallRecord
@@ -198,8 +199,7 @@ class OwnerIndex:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await stop_tasks([self._task])
             self._task = None
 
     async def _run(self) -> None:

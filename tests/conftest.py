@@ -1,13 +1,16 @@
 """Fixtures that give every storage test both databases and every Redis test
-both Redis servers: the embedded defaults (SQLite file, fakeredis) and the
-real servers (PostgreSQL and Redis on 127.0.0.1). A real server that cannot be
-reached is skipped on a laptop, and fails the run in CI (``CI=true``)."""
+both Redis servers: the embedded defaults (an SQLite file; the valkey-server
+the backend starts itself, started once for the run) and the servers of a
+production install (PostgreSQL and Redis on 127.0.0.1). A production server
+that cannot be reached is skipped on a laptop, and fails the run in CI
+(``CI=true``)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import socket
+from collections.abc import Iterator
 
 import pytest
 import uvloop
@@ -16,17 +19,20 @@ from sqlalchemy import text
 from callcenter.config import Settings
 from storage.cache import create_redis
 from storage.db import create_engine, migrate, session_factory
-from tests.support.shared import CORPUS
+from storage.embedded_redis import EmbeddedRedis
+from tests.support.data import CORPUS
 
-pytest_plugins = ["tests.support.corpus"]
+pytest_plugins = ["tests.support.corpus", "tests.support.watchdog"]
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
 def pytest_asyncio_loop_factories(config, item):
-    """Async tests run on uvloop, the loop of every ``callcenter`` command."""
-    return {"uvloop": uvloop.new_event_loop}
+    """Async tests run on uvloop, the loop of every ``callcenter`` command, in the watchdog's sight."""
+    from tests.support.watchdog import watched  # a plugin: imported by pytest_plugins first
+
+    return {"uvloop": watched(uvloop.new_event_loop)}
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -70,9 +76,18 @@ def sessions(engine):
     return session_factory(engine)
 
 
-@pytest.fixture(params=["fakeredis", pytest.param("redis", marks=pytest.mark.redis_server)])
-async def redis(request):
-    async with _flushed(create_redis("") if request.param == "fakeredis" else _real_redis()) as client:
+@pytest.fixture(scope="session")
+def embedded_redis_url(tmp_path_factory) -> Iterator[str]:
+    """The embedded server (``storage.embedded_redis``), one for the whole run, keeping nothing on disk."""
+    server = EmbeddedRedis(tmp_path_factory.mktemp("valkey"), persist=False)
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(params=["embedded", pytest.param("redis", marks=pytest.mark.redis_server)])
+async def redis(request, embedded_redis_url):
+    async with _flushed(create_redis(embedded_redis_url) if request.param == "embedded" else _real_redis()) as client:
         yield client
 
 

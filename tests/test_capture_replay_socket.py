@@ -16,7 +16,7 @@ from pbx.simulator.ami_server import AmiServer
 from storage.models import Call
 from tests.pbx.test_tracker_captures import CARDS
 from tests.support.ami import no_channels
-from tests.support.shared import CAPTURES
+from tests.support.data import CAPTURES
 
 LOGIN_REPLY_END = b"Authentication accepted\r\n\r\n"
 

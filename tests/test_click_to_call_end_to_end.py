@@ -14,7 +14,7 @@ from pbx.simulator.ami_server import AmiServer
 from pbx.simulator.scenario import CallSpec
 from pbx.simulator.simulator import Simulator
 from storage.models import Call, CallbackTask, Manager
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 
 # Simulated seconds per real second. The manager hangs up about 10 simulated seconds after answering and the
 # client answers 2 seconds into ringing: at 5x that leaves 1.6 real seconds for a loaded CI machine (at 20x

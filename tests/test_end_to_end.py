@@ -27,7 +27,7 @@ from routing.rules import CATCH_ALL_DID
 from server import create_app
 from storage.models import Call, CallbackTask, Lead, Manager, Notification, RoutingRule
 from tests.support.ami import no_channels
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 
 SPEED = 20.0
 

@@ -16,7 +16,7 @@ from pbx.simulator.scenario import CallSpec
 from pbx.simulator.simulator import Simulator
 from routing.presence import Presence
 from storage.models import Call, Client, ClientPhone, Manager
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 
 SPEED = 20.0
 CLIENT = "79161234567"

@@ -20,7 +20,7 @@ from pbx.simulator.scenario import AgentSpec, CallSpec
 from pbx.simulator.simulator import Simulator
 from storage.models import Client, ClientPhone, Manager
 from tests.api.conftest import PASSWORD
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 
 SPEED = 5.0
 RING_SECONDS = 10.0  # simulated: 2 s of real time before 101 picks up

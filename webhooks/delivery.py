@@ -13,7 +13,6 @@ one process, and it serialises the claims.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import random
@@ -28,6 +27,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from callcenter.clock import Clock, SystemClock
 from callcenter.config import Settings
 from crm.leads import iso, utc
+from callcenter.stopping import stop_tasks
 from storage.models import Webhook, WebhookDelivery
 from webhooks.outbox import DELIVERED, FAILED, PENDING
 from webhooks.signing import sign
@@ -131,9 +131,7 @@ class DeliveryWorker:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop_tasks([self._task])
             self._task = None
         if self._http is not None:
             await self._http.close()

@@ -19,6 +19,7 @@ from crm.leads import utc
 from pbx.tracker.model import Direction, Disposition, LegResult
 from recordings.files import local_recording
 from storage.models import Call, CallLeg, Manager
+from qa.eligibility import MIN_TALK_SECONDS, NoConversation, no_conversation_in
 from qa.http import ScoreInfo, latest_score, score_info
 from transcription.http import TranscriptInfo, transcript_info
 
@@ -136,6 +137,11 @@ class CallCard(CallBase):
     recording: RecordingInfo | None
     transcript: TranscriptInfo | None
     score: ScoreInfo | None = Field(description="The latest score against the sales script (history: /calls/{id}/scores).")
+    unscored: NoConversation | None = Field(
+        description="Why the call gets no score, having no conversation: not_answered, too_short (under "
+                    f"{MIN_TALK_SECONDS:.0f} s of talk) or no_speech (a side of the transcript said nothing); "
+                    "null when it is scored, or will be once transcribed."
+    )
 
 
 def _base(call: Call) -> dict[str, object]:
@@ -215,6 +221,7 @@ def _card(data: CallCardData) -> CallCard:
         ),
         transcript=transcript_info(call.transcript),
         score=score_info(latest_score(call.scores)),
+        unscored=no_conversation_in(call),
     )
 
 

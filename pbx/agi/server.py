@@ -25,6 +25,8 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from callcenter.stopping import stop_tasks
+
 log = logging.getLogger(__name__)
 
 DECIDED_BY = "callcenter"
@@ -143,9 +145,7 @@ class FastAgiServer:
         if self._server is None:
             return
         self._server.close()
-        for task in self._session_tasks:
-            task.cancel()
-        await asyncio.gather(*self._session_tasks, return_exceptions=True)
+        await stop_tasks(self._session_tasks)
         await self._server.wait_closed()
         self._server = None
 

@@ -18,6 +18,7 @@ from functools import partial
 
 from panoramisk.message import Message
 
+from callcenter.stopping import stop_tasks
 from pbx.ami.protocol import ActionHeaders, AmiProtocol, Reply
 
 log = logging.getLogger(__name__)
@@ -103,9 +104,7 @@ class AmiConnector:
 
     async def stop(self) -> None:
         """Close the connection and end both tasks; undelivered events are dropped."""
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(self._tasks)
         self._tasks = []
 
     async def send_action(self, action: ActionHeaders, *, timeout: float | None = None) -> Reply:

@@ -17,10 +17,8 @@ the reply:
   sent then would ring a manager who was told it failed.
 
 Both sides poll with ``LPOP`` every ``POLL_SECONDS`` rather than block in
-``BLPOP``: a blocked pop holds a pooled connection for its whole wait. Each
-pop is shielded from cancellation (stopping the leader's ``serve``, a browser
-leaving): fakeredis, the embedded default, hangs for good when a command is
-cancelled halfway. A callback starts at most ``POLL_SECONDS`` later.
+``BLPOP``: a blocked pop holds a pooled connection for its whole wait. A
+callback starts at most ``POLL_SECONDS`` later.
 """
 
 from __future__ import annotations
@@ -66,7 +64,7 @@ class ActionRelay:
         request = {"id": request_id, "action": dict(action), "deadline": time.time() + self.timeout}
         await self._redis.rpush(REQUESTS_KEY, json.dumps(request))
         reply_key, deadline = REPLY_KEY.format(id=request_id), time.monotonic() + self.timeout
-        while (popped := await self._pop(reply_key)) is None:
+        while (popped := await self._redis.lpop(reply_key)) is None:
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"no AMI leader answered within {self.timeout:.0f} s")
             await asyncio.sleep(POLL_SECONDS)
@@ -81,17 +79,13 @@ class ActionRelay:
         try:
             while True:
                 try:
-                    while (popped := await self._pop(REQUESTS_KEY)) is not None:
+                    while (popped := await self._redis.lpop(REQUESTS_KEY)) is not None:
                         await self._answer(json.loads(popped))
                 except (RedisError, OSError) as error:
                     log.warning("relaying AMI actions: Redis failed: %s; retrying", error)
                 await asyncio.sleep(POLL_SECONDS)
         finally:
             self.serving = False
-
-    async def _pop(self, key: str) -> str | None:
-        """``LPOP`` that a cancellation never interrupts halfway (fakeredis hangs for good when one does)."""
-        return await asyncio.shield(self._redis.lpop(key))
 
     async def _answer(self, request: dict) -> None:
         left = request["deadline"] - time.time()

@@ -1,10 +1,10 @@
 """One inbound call: the Originate, [from-pstn], Dial, the sales queue, talk and hangup.
 
-[from-pstn] is the reference dialplan (../shared/asterisk/config/extensions.conf, the one the captures
+[from-pstn] is the reference dialplan (tests/data/asterisk/config/extensions.conf, the one the captures
 came from) or, with ``EngineConfig.dialplan = "production"``, docs/asterisk/extensions.conf (see
 ``pbx.simulator.production``). Both share priorities 1-8 (``prologue``).
 
-Event order follows the captures in /work/shared/asterisk/captures. Asterisk runs the two halves of
+Event order follows the captures in tests/data/asterisk/captures. Asterisk runs the two halves of
 a Local channel, the dialled legs and the device-state/queue-member updates on different threads,
 so their interleaving differs between runs (compare one-call.ami with agi-down-fallback.ami); where
 it does, the order chosen here is the one the captures show most often.

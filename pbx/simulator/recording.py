@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-RATE = 8000
+from pbx.simulator.playback import RATE, samples
 
 
 @dataclass
@@ -35,15 +35,9 @@ class Monitor:
 
 
 def _channel(sound: str, index: int) -> np.ndarray:
-    """One channel of ``<sound>.wav`` (a corpus call is stereo: 0 client, 1 manager); none if absent."""
-    path = Path(sound + ".wav") if sound else None
-    if path is None or not path.is_file():
-        return np.zeros(0, np.int16)
-    with wave.open(str(path)) as wav:
-        if wav.getsampwidth() != 2 or wav.getframerate() != RATE:
-            raise ValueError(f"{path}: need {RATE} Hz 16-bit audio")
-        samples = np.frombuffer(wav.readframes(wav.getnframes()), "<i2").reshape(-1, wav.getnchannels())
-    return samples[:, min(index, samples.shape[1] - 1)]
+    """One channel of ``sound`` (a corpus call is stereo: 0 client, 1 manager); none if absent."""
+    audio = samples(sound)
+    return audio[:, min(index, audio.shape[1] - 1)]
 
 
 def _place(audio: np.ndarray, offset: int, frames: int) -> np.ndarray:

@@ -123,9 +123,10 @@ async def department(sessions, clock, settings) -> Department:
 
 
 @pytest.fixture
-async def api_redis():
-    """The API's Redis: an in-process fakeredis (tests/live puts both Redis fixtures here)."""
-    redis = create_redis("")
+async def api_redis(embedded_redis_url):
+    """The API's Redis: the embedded server, emptied (tests/live puts both Redis fixtures here)."""
+    redis = create_redis(embedded_redis_url)
+    await redis.flushdb()
     yield redis
     await redis.aclose()
 

@@ -18,7 +18,7 @@ from pbx.simulator.ami_server import AmiServer
 from pbx.simulator.scenario import CallSpec
 from pbx.simulator.simulator import Simulator
 from pbx.tracker.model import CallRecord, Direction, Disposition
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 from tests.webhooks.conftest import SECRET, Receiver
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)

@@ -1,11 +1,12 @@
-"""The job queue's semantics on fakeredis and the real Redis: delivery to one
+"""The job queue's semantics on the embedded server and the real Redis: delivery to one
 worker at a time, reclaiming a dead worker's job, retries, dead letters."""
 
 from __future__ import annotations
 
 import asyncio
 
-import fakeredis
+from redis.asyncio import Redis
+
 
 from jobs.queue import WORKER_DIED, JobQueue, QueueStats
 
@@ -198,8 +199,9 @@ async def test_touch_keeps_a_long_job_from_being_reclaimed(redis):
     assert (await queue.claim("w2")).attempts == 2
 
 
-async def test_a_client_returning_bytes_works_too():
-    redis = fakeredis.FakeAsyncRedis()  # decode_responses=False
+async def test_a_client_returning_bytes_works_too(embedded_redis_url):
+    redis = Redis.from_url(embedded_redis_url)  # decode_responses=False
+    await redis.flushdb()
     queue = make_queue(redis, max_attempts=1)
     await queue.enqueue({"n": 1})
 

@@ -1,4 +1,4 @@
-"""``GET /api/live`` over a real HTTP server, on fakeredis and the real Redis."""
+"""``GET /api/live`` over a real HTTP server, on the embedded server and the real Redis."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bus events into Redis pub/sub, on fakeredis and the real Redis: each to the
+"""Bus events into Redis pub/sub, on the embedded server and the real Redis: each to the
 team and to the manager it concerns, nobody else."""
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from pbx.ami.connector import AmiConnector
 from pbx.ami.framing import AmiFrameDecoder, header
 from pbx.simulator.ami_server import AmiServer, AmiSession
 from tests.support.ami import SECRET, USER
-from tests.support.shared import CAPTURES
+from tests.support.data import CAPTURES
 
 WAIT = 2.0
 FAST = dict(

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from pbx.ami.framing import MAX_MESSAGE_BYTES, AmiFrameDecoder
-from tests.support.shared import CAPTURES
+from tests.support.data import CAPTURES
 
 CAPTURE_FILES = sorted(CAPTURES.glob("*.ami"))
 

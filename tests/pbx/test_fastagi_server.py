@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from pbx.agi.server import MAX_COMMAND_BYTES, AgiRequest, FastAgiServer
-from tests.support.shared import CAPTURES
+from tests.support.data import CAPTURES
 
 WAIT = 1.0
 CAPTURED = [json.loads(line) for line in (CAPTURES / "agi-requests.jsonl").read_text().splitlines()]

@@ -1,5 +1,5 @@
 """A queue member's pause from the AMI events that carry it: rows as Asterisk 22 writes them (the
-QueueMemberStatus row is from ../shared/asterisk/captures/answered-split-recording.ami), through the
+QueueMemberStatus row is from tests/data/asterisk/captures/answered-split-recording.ami), through the
 pipeline onto the bus."""
 
 from callcenter.bus import MEMBER_PAUSED, EventBus

@@ -1,6 +1,6 @@
 """AMI actions from an instance without the AMI connection are sent by the
 leader's (``pbx.ami.relay``), over a real TCP connection to the simulator's
-AMI server, through fakeredis and the real Redis."""
+AMI server, through the embedded server and the real Redis."""
 
 import asyncio
 import time

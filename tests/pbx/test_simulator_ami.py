@@ -11,7 +11,7 @@ from pbx.ami.framing import AmiFrameDecoder
 from pbx.simulator.ami_server import AmiServer
 from pbx.simulator.simulator import Simulator
 from pbx.simulator.testing import StaticRouteAgi
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 
 SPEED = 50.0
 ORIGINATE = {"Channel": "Local/74951234567@from-pstn", "Context": "sim-caller", "Exten": "s", "Priority": "1",

@@ -37,7 +37,7 @@ from pbx.ami.framing import AmiFrameDecoder
 from pbx.simulator.scenario import CallSpec
 from pbx.simulator.simulator import Simulator
 from pbx.simulator.testing import EventLog, StaticRouteAgi
-from tests.support.shared import CAPTURES, CORPUS
+from tests.support.data import CAPTURES, CORPUS
 
 SPEED = 50.0
 VALUE_VARIABLES = {"ROUTE_TARGET", "AGISTATUS", "DIALSTATUS", "QUEUESTATUS", "__INBOUND_DID", "LOCAL(state)",

@@ -21,7 +21,7 @@ from pbx.tracker.tracker import CallTracker
 from tests.pbx.test_simulator_ami import ORIGINATE, SPEED, Client
 from tests.pbx.test_simulator_fidelity import unused_port
 from tests.support.captures import replay
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 
 PLAN = {"ROUTE_OWNER": "", "ROUTE_NEW_CALLER": "1", "ROUTE_SOURCE": "yandex", "ROUTE_REASON": "new caller"}
 FAST_AGENTS = [AgentSpec("101", ring_seconds=3), AgentSpec("102", ring_seconds=1), AgentSpec("103", state="away")]

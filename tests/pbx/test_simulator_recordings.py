@@ -11,7 +11,7 @@ import numpy as np
 from pbx.simulator.scenario import CallSpec
 from pbx.simulator.simulator import Simulator
 from pbx.simulator.testing import EventLog, StaticRouteAgi
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 
 SPEED = 50.0
 

@@ -17,7 +17,7 @@ from pbx.tracker.model import Disposition, LegResult
 from pbx.tracker.tracker import CallTracker
 from tests.pbx.test_simulator_ami import ORIGINATE, SPEED, pbx  # noqa: F401  (the socket fixture)
 from tests.support.captures import replay
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 
 # the customer stays on long enough for two managers; each manager talks 4 s after the greeting
 CALL_VARIABLES = "CALLER_AUDIO=/x/test,CALLER_DELAY=30,__AGENT_TALK_SECONDS=4"

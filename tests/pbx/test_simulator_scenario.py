@@ -10,7 +10,7 @@ import pytest
 from pbx.simulator.scenario import SCENARIO_DIR, ScenarioError, load_scenario, parse_scenario
 from pbx.simulator.simulator import Simulator
 from pbx.simulator.testing import EventLog, StaticRouteAgi
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 
 
 def test_demo_has_the_promised_variety():

@@ -7,7 +7,7 @@ import shutil
 from click.testing import CliRunner
 
 from callcenter.cli import main
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 
 SCRIPT = "qa/scripts/realty-inbound.yaml"
 

@@ -90,6 +90,17 @@ def test_fuzz_decides_how_far_a_misheard_word_may_be():
     assert heard("рассрочка", *lines, tolerance=Tolerance(threshold=1.0, fuzz=100)) is None
 
 
+@pytest.mark.parametrize("said, example, found", [
+    ("менеджердмитрий на связи", "менеджер", True),  # the model glued the next word on
+    ("отдел продажком по", "продаж", True),  # two letters glued on ("продаж ком…")
+    ("отдел продаж", "продажа", True),  # not glued: the dictionary form
+    ("садовод", "сад", False),  # a short script word is no part of a longer one
+    ("продавец", "продажа", False),  # alike at the start only: another word
+])
+def test_a_long_script_word_is_found_inside_a_word_the_model_glued(said, example, found):
+    assert (heard(example, manager(0, said), tolerance=Tolerance(threshold=1.0, fuzz=80)) is not None) is found
+
+
 def test_the_best_of_several_examples_wins():
     matcher = PhraseMatcher(["Откуда вы о нас узнали?", "Где вы увидели нашу рекламу?"])
     conversation = dialogue(manager(5, "Где вы увидели нашу рекламу?"))

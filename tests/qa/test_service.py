@@ -19,7 +19,7 @@ from jobs.worker import Worker
 from qa.library import ScriptLibrary
 from qa.service import QaService
 from storage.models import Call, CallScore, Lead, LeadFact, Transcript, Webhook, WebhookDelivery
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 
 STARTED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 SCRIPT = Path("qa/scripts/realty-inbound.yaml").read_text(encoding="utf-8")
@@ -32,12 +32,16 @@ def service(sessions, redis) -> QaService:
 
 
 async def add_transcribed_call(sessions, corpus_call: str = "call003", *, direction: str = "inbound",
-                               status: str = "done", with_lead: bool = True, started: datetime = STARTED) -> int:
-    """A call whose transcript is the corpus call's true dialogue; its caller's lead, made by it."""
+                               status: str = "done", with_lead: bool = True, started: datetime = STARTED,
+                               disposition: str = "answered", talk_seconds: float | None = None) -> int:
+    """A call whose transcript is the corpus call's true dialogue (talked for all of it, unless
+    ``talk_seconds`` says otherwise); its caller's lead, made by it."""
     truth = json.loads((CORPUS / f"{corpus_call}.json").read_text())
+    talk = truth["duration"] if talk_seconds is None else talk_seconds
     async with sessions() as session, session.begin():
         call = Call(linkedid=f"{corpus_call}-{direction}-{started:%H%M}", direction=direction, started_at=started,
-                    disposition="answered", caller_number=CALLER if direction == "inbound" else None,
+                    disposition=disposition, talk_seconds=talk if disposition == "answered" else 0.0,
+                    caller_number=CALLER if direction == "inbound" else None,
                     callee_number=CALLER if direction == "outbound" else None,
                     transcript=Transcript(status=status, lines=truth["turns"], audio_seconds=truth["duration"]))
         session.add(call)
@@ -78,6 +82,28 @@ async def test_a_transcribed_call_is_scored_with_evidence_and_fills_its_lead_car
         "name": "Иван", "source": "Радио", "rooms": "двухкомнатная"}
     assert (card["source"].quote, card["source"].set_by, card["source"].call_id) == (
         "Увидел объявление по радио.", "conversation", call_id)
+
+
+@pytest.mark.parametrize("disposition, talk_seconds, lines", [
+    ("abandoned", None, None),  # the caller's voicemail-like monologue while ringing: nobody answered
+    ("answered", 6.0, None),  # "Алло? Перезвоните позже": under 10 s
+    ("answered", None, []),  # a transcript without a word
+    ("answered", None, "manager only"),  # the client's side silent: nobody to sell to
+])
+async def test_a_call_without_a_conversation_gets_no_score_and_loses_an_old_one(
+        sessions, service, disposition, talk_seconds, lines):
+    script = await ScriptLibrary(sessions).save(SCRIPT)
+    call_id = await add_transcribed_call(sessions, disposition=disposition, talk_seconds=talk_seconds)
+    async with sessions() as session, session.begin():
+        transcript = await session.scalar(select(Transcript).where(Transcript.call_id == call_id))
+        if lines is not None:
+            transcript.lines = [line for line in transcript.lines if line["speaker"] == "manager"] if lines else []
+        session.add(CallScore(call_id=call_id, script_id=script.id, total=15.8, passed=False, items=[], missed="",
+                              created_at=STARTED))  # scored before calls without conversation were left out
+    await service.enqueue(call_id)
+    await drain(service)
+    assert await score_rows(sessions, call_id) == []
+    assert (await service.queue.stats()).dead == 0
 
 
 async def test_a_job_run_twice_or_by_two_workers_at_once_leaves_one_score(sessions, service, redis):

@@ -8,7 +8,7 @@ import pytest
 from recordings import checks
 from recordings.checks import RecordingProblem, Status, duration_mismatch, inspect, sha256_of
 from tests.recordings.wavs import write_wav
-from tests.support.shared import CORPUS, RECORDINGS
+from tests.support.data import CORPUS, RECORDINGS
 
 
 def problem(path) -> tuple[Status, str]:

@@ -14,7 +14,7 @@ from recordings.compression import compress_older
 from recordings.retention import apply_retention
 from recordings.store import LocalStore, recording_key
 from storage.models import Call, Recording, Transcript
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 from transcription.audio import channel_count, load_channel
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)

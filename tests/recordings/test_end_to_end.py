@@ -19,7 +19,7 @@ from pbx.simulator.simulator import Simulator
 from qa.library import ScriptLibrary
 from recordings.checks import sha256_of
 from storage.models import Call
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 
 SPEED = 20.0
 

@@ -6,7 +6,7 @@ import wave
 from pbx.simulator.recording import Monitor
 from recordings.layouts import Layout, Role, Track, detect
 from tests.recordings.wavs import write_wav
-from tests.support.shared import CORPUS, RECORDINGS
+from tests.support.data import CORPUS, RECORDINGS
 
 REAL = RECORDINGS / "1795430021.1.wav"
 

@@ -17,7 +17,7 @@ from recordings.service import PickupPolicy, RecordingService
 from recordings.store import LocalStore
 from storage.models import Recording
 from tests.recordings.wavs import write_wav
-from tests.support.shared import RECORDINGS
+from tests.support.data import RECORDINGS
 
 PBX = "/var/spool/asterisk/monitor"
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)

@@ -1,4 +1,4 @@
-"""The owner index on SQLite/PostgreSQL and fakeredis/real Redis: building it,
+"""The owner index on SQLite/PostgreSQL and the embedded server and the real Redis: building it,
 the marker, keeping it current from the bus, and rebuilding."""
 
 from __future__ import annotations

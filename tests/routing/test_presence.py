@@ -1,4 +1,4 @@
-"""Presence follows the tracker's events, on fakeredis and on the real Redis."""
+"""Presence follows the tracker's events, on the embedded server and on the real Redis."""
 
 from datetime import datetime, timedelta, timezone
 

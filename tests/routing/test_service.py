@@ -1,4 +1,4 @@
-"""RoutingService on SQLite/PostgreSQL and fakeredis/real Redis: lookups,
+"""RoutingService on SQLite/PostgreSQL and the embedded server and the real Redis: lookups,
 presence, round-robin, and the fallback answer when an adapter fails."""
 
 from __future__ import annotations

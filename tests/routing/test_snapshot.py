@@ -1,4 +1,4 @@
-"""One script call reads what a decision needs, on fakeredis and on the real
+"""One script call reads what a decision needs, on the embedded server and on the real
 Redis: the same as the presence view and the owner index say."""
 
 from datetime import datetime, timedelta, timezone

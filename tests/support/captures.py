@@ -10,7 +10,7 @@ from callcenter.bus import DomainEvent
 from callcenter.clock import FakeClock
 from pbx.ami.framing import AmiFrameDecoder
 from pbx.tracker.tracker import CallTracker
-from tests.support.shared import CAPTURES
+from tests.support.data import CAPTURES
 
 
 def load_capture(name: str) -> list[Message]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 from transcription.audio import load_channel
 from transcription.engine import EngineOptions, Line, SpeakerAudio, Transcriber
 from transcription.model import bundled_model

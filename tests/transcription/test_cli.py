@@ -6,7 +6,7 @@ import shutil
 from click.testing import CliRunner
 
 from callcenter.cli import main
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 
 
 def test_transcribe_prints_each_files_dialogue_and_reports_a_bad_one(tmp_path):

@@ -13,7 +13,7 @@ import jiwer
 import numpy as np
 import pytest
 
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 from transcription.audio import AudioError, load_channel
 from transcription.engine import SpeakerAudio, Transcriber
 from transcription.normalize import normalize

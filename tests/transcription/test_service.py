@@ -15,7 +15,7 @@ from jobs.worker import Worker
 from recordings.pickup import StoredTrack
 from recordings.store import LocalStore, recording_key
 from storage.models import Call, Recording, Transcript
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 from transcription.model import resolve_model
 from transcription.service import Status, TranscriptionService
 

@@ -25,7 +25,7 @@ from pbx.simulator.ami_server import AmiServer
 from pbx.simulator.scenario import AgentSpec
 from pbx.simulator.simulator import Simulator
 from storage.models import Call, CallLeg, Lead, Manager, Recording, Transcript
-from tests.support.shared import CORPUS
+from tests.support.data import CORPUS
 from transcription.audio import load_channel
 from transcription.engine import SpeakerAudio
 

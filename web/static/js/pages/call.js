@@ -65,7 +65,8 @@ function Card({ card, user }) {
       <//>
       <div>
         <${Section} title=${t("call.score")} id="score-title">
-          ${card.score ? html`<${ScoreCard} score=${card.score} seek=${player.seek} />` : html`<${Empty} text=${t("call.noScore")} />`}
+          ${card.score ? html`<${ScoreCard} score=${card.score} seek=${player.seek} />`
+            : html`<${Empty} text=${t(card.unscored ? `call.unscored.${card.unscored}` : "call.noScore")} />`}
         <//>
         ${(user.role === "rop" || card.mark) && html`<${Section} title=${t("mark.title")} id="mark-title">
           <${MarkBox} callId=${card.id} mark=${card.mark} editable=${user.role === "rop"} />
