@@ -7,9 +7,10 @@ windows of up to 30 s of that speaker alone. All windows of a call go to the
 model in one batch (``BatchedInferencePipeline``: one window per batch row,
 beam search, the department's vocabulary as the prompt), with word
 timestamps; each word is mapped back through its window's timeline to the
-region, and so the turn, it was said in. A region's words make one dialogue
-line, with its start and end in call time and the mean word probability as
-its confidence. Lines that are Whisper's hallucinations are dropped and
+region, and so the turn, it was said in. A region's words make dialogue lines,
+one per turn (split at pauses of 0.6 s, and a turn over 15 s at its longest
+pause), each with its start and
+end in call time and the mean word probability as its confidence. Lines that are Whisper's hallucinations are dropped and
 repetition loops collapsed (``transcription.hallucinations``).
 
 Settings and their measured effect: docs/transcription.md.
@@ -37,10 +38,13 @@ from transcription.speech import (
     speech_regions,
 )
 
-WINDOW_SECONDS = 30.0  # Whisper's window
+WINDOW_SECONDS = 30.0  # Whisper's window: never hand it more (faster-whisper would drop the rest)
+PACKED_SECONDS = WINDOW_SECONDS - 0.1  # what regions are packed to, leaving room for rounding to samples
 # a region of speech this long that yielded fewer words a second with the prompt is heard again without it
 RETRY_SECONDS = 1.0
 RETRY_WORDS_PER_SECOND = 0.7  # people say 2-3 words a second
+TURN_PAUSE_SECONDS = 0.6  # a pause this long between a speaker's words starts a new line
+MAX_LINE_SECONDS = 15.0  # and no line runs longer (evidence quotes and the synced transcript stay short)
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,7 @@ class Transcriber:
             missed = [[r for r in found if _sparse(said.get((i, r), ()), r)] for i, found in enumerate(regions)]
             if any(missed):
                 said |= self._recognise(tracks, missed, "")
-        lines = [line for (index, _), words in said.items() if (line := _line(tracks[index].speaker, words))]
+        lines = [line for (index, _), words in said.items() for line in _lines(tracks[index].speaker, words)]
         return sorted(lines, key=lambda line: (line.start, line.speaker))
 
     def _recognise(
@@ -169,9 +173,11 @@ class Transcriber:
         clips: list[dict[str, float]] = []
         offset = 0.0
         for index, (track, found) in enumerate(zip(tracks, regions, strict=True)):
-            for packed in pack_windows(found, WINDOW_SECONDS, gap):
+            for packed in pack_windows(found, PACKED_SECONDS, gap):
                 buffer, timeline = join_regions(track.audio, packed, gap)
                 seconds = len(buffer) / RATE
+                if seconds > WINDOW_SECONDS:
+                    raise AssertionError(f"a model window of {seconds:.2f} s: the regions were packed wrong")
                 windows.append(_Window(index, timeline, offset))
                 clips.append({"start": offset, "end": offset + seconds})
                 pieces.append(buffer)
@@ -183,11 +189,30 @@ def _sparse(words: Sequence[Word], region: Region) -> bool:
     return region.duration >= RETRY_SECONDS and len(words) < RETRY_WORDS_PER_SECOND * region.duration
 
 
+def _lines(speaker: str, words: list[Word]) -> list[Line]:
+    """One region's words as lines, one per turn: split at every pause of ``TURN_PAUSE_SECONDS`` or more,
+    and a turn still longer than ``MAX_LINE_SECONDS`` at its longest pause, until none is. Lines that are
+    hallucinations are dropped."""
+    turns: list[list[Word]] = []
+    for word in (word for word in words if word.text):
+        if not turns or word.start - turns[-1][-1].end >= TURN_PAUSE_SECONDS:
+            turns.append([])
+        turns[-1].append(word)
+    return [line for turn in turns for part in _shorter(turn) if (line := _line(speaker, part)) is not None]
+
+
+def _shorter(words: list[Word]) -> list[list[Word]]:
+    """``words`` split at their longest pauses into parts of at most ``MAX_LINE_SECONDS`` (or single words)."""
+    if len(words) < 2 or words[-1].end - words[0].start <= MAX_LINE_SECONDS:
+        return [words]
+    cut = max(range(1, len(words)), key=lambda index: words[index].start - words[index - 1].end)
+    return _shorter(words[:cut]) + _shorter(words[cut:])
+
+
 def _line(speaker: str, words: list[Word]) -> Line | None:
-    """One region's words as a line; None when they are a hallucination."""
-    words = [word for word in words if word.text]
+    """A turn's words as a line; None when they are a hallucination."""
     said = " ".join(word.text for word in words)
-    if not words or hallucination_reason(said) is not None:
+    if hallucination_reason(said) is not None:
         return None
     text = strip_loops(said)
     confidence = sum(word.probability for word in words) / len(words)

@@ -1,13 +1,28 @@
 """Finding the speech on one speaker's channel, and sending only that to the model.
 
 A channel of a two-track call recording holds one speaker's replies between
-stretches of line noise. Whisper, given the noise, invents text or drops the
-short replies next to it; given only the speech, it is both faster and more
-accurate. So: an energy pass measures the channel's noise floor (a low
-percentile of its frame levels), marks frames well above it as speech, closes
-short gaps (pauses between words) and drops blips too short to be words, and
-loud stretches whose spectrum is as flat as hiss (noise bursts, crackle). The
-regions are then joined with a short pause between them into one buffer for
+stretches of line noise, and much else that is not speech: exact zeros where
+the PBX recorded nothing on that direction (ringing before the answer, a
+queue, hold, the end of the call), a DC offset, comfort noise, the ringback
+tone and music on hold that the caller heard. Whisper, given any of that,
+invents text or drops the short replies next to it; given only the speech,
+it is both faster and more accurate. So, frame by frame (each frame's level
+taken around its own mean, so a DC offset is no level):
+
+- digital silence (below ``silence_db``, i.e. under one bit of 16-bit audio)
+  is nothing at all: it is never speech and never the noise floor;
+- tones and music are told apart by how steady their spectrum is: a tone or a
+  held note sounds the same from one 64 ms frame to the next, a voice never
+  does (its pitch and formants move), so frames whose spectrum stays alike to
+  ``max_steadiness`` over half a second are not speech and not the floor;
+- the noise floor is a low percentile of the frames left, and frames well
+  above it are speech; short gaps (pauses between words) are closed, blips
+  too short to be words dropped, and loud stretches whose spectrum is as flat
+  as hiss (noise bursts, crackle) too;
+- no region is longer than ``max_region_s``: a long one (a monologue without
+  a pause) is cut at its quietest moment, so each fits a model window.
+
+The regions are then joined with a short pause between them into one buffer for
 the model, and ``Timeline`` maps times in that buffer back to the call.
 
 All pure numpy on 16 kHz float32 mono, testable without the model.
@@ -21,6 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 
 RATE = 16000
+STEADY_FRAME = 1024  # 64 ms: fine enough in frequency (16 Hz) to see a held pitch
+STEADY_HOP = 256
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,7 @@ class SpeechParams:
     floor_percentile: float = 10.0
     threshold_db: float = 8.0  # above the noise floor
     min_level_db: float = -55.0  # never call quieter frames speech, however quiet the floor
+    silence_db: float = -85.0  # digital silence: under one bit of 16-bit audio (-90 dB), with room for a codec
     merge_gap_s: float = 0.5  # pauses shorter than this stay inside one region
     min_speech_s: float = 0.2  # shorter blips are clicks, not words
     pad_s: float = 0.15  # kept on each side so word onsets and tails are not clipped
@@ -39,6 +57,11 @@ class SpeechParams:
     # a region whose spectrum is this flat (0 a pure tone, 1 white noise) in the voice band is noise, not speech;
     # the corpus's speech stays under 0.13, hiss and crackle bursts are 0.24 (pink) to 0.56 (white)
     max_flatness: float = 0.2
+    # frames whose spectrum stays this alike (cosine of consecutive 64 ms frames, median over steady_s) are a
+    # tone or music: the corpus's speech never goes over 0.93, held notes and tones are 0.99 and more
+    max_steadiness: float = 0.95
+    steady_s: float = 0.5
+    max_region_s: float = 28.0  # a longer region is cut at its quietest moment (the model's window is 30 s)
 
 
 @dataclass(frozen=True)
@@ -52,23 +75,49 @@ class Region:
 
 
 def frame_levels(audio: np.ndarray, params: SpeechParams) -> np.ndarray:
-    """Each frame's level in dB (full scale 1.0), one per hop."""
+    """Each frame's level in dB (full scale 1.0) around the frame's own mean (so a DC offset adds
+    nothing), one per hop."""
     frame = int(RATE * params.frame_ms / 1000)
     hop = int(RATE * params.hop_ms / 1000)
     if len(audio) < frame:
         return np.empty(0, dtype=np.float32)
     frames = np.lib.stride_tricks.sliding_window_view(audio, frame)[::hop]
-    power = np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / frame
-    return (10 * np.log10(power + 1e-12)).astype(np.float32)
+    return (10 * np.log10(frames.var(axis=1, dtype=np.float64) + 1e-12)).astype(np.float32)
+
+
+def steady_frames(audio: np.ndarray, params: SpeechParams, count: int) -> np.ndarray:
+    """For each of the ``count`` level frames, whether the sound there is a tone or music: its spectrum
+    (100-2000 Hz) alike from one 64 ms frame to the next for most of ``steady_s``."""
+    if len(audio) < STEADY_FRAME * 2:
+        return np.zeros(count, dtype=bool)
+    frames = np.lib.stride_tricks.sliding_window_view(audio, STEADY_FRAME)[::STEADY_HOP]
+    spectrum = np.abs(np.fft.rfft(frames * np.hanning(STEADY_FRAME), axis=1))
+    band = spectrum[:, 100 * STEADY_FRAME // RATE : 2000 * STEADY_FRAME // RATE]
+    band /= np.linalg.norm(band, axis=1, keepdims=True) + 1e-12
+    alike = np.concatenate(([0.0], np.einsum("ij,ij->i", band[1:], band[:-1])))
+    span = max(int(params.steady_s * RATE / STEADY_HOP), 1)
+    padded = np.pad(alike, (span // 2, span - 1 - span // 2), mode="edge")
+    steady = np.median(np.lib.stride_tricks.sliding_window_view(padded, span), axis=1) > params.max_steadiness
+    # a steady stretch's first and last half span are steady too (the median only sees them as it enters)
+    steady = np.convolve(steady, np.ones(span), mode="same") > 0
+    # level frame i starts at i * hop; take the steady frame around its middle
+    hop = RATE * params.hop_ms / 1000
+    middle = (np.arange(count) * hop + RATE * params.frame_ms / 2000 - STEADY_FRAME / 2) / STEADY_HOP
+    return steady[np.clip(np.round(middle).astype(int), 0, len(steady) - 1)]
 
 
 def speech_regions(audio: np.ndarray, params: SpeechParams = SpeechParams()) -> list[Region]:
-    """The stretches of ``audio`` (16 kHz mono) that hold speech, in seconds, padded and merged."""
+    """The stretches of ``audio`` (16 kHz mono) that hold speech, in seconds, padded, merged, and none
+    longer than ``max_region_s``."""
     levels = frame_levels(audio, params)
-    if levels.size == 0:
+    audible = levels > params.silence_db
+    if not audible.any():
         return []
-    floor = float(np.percentile(levels, params.floor_percentile))
-    loud = levels > max(floor + params.threshold_db, params.min_level_db)
+    candidates = audible & ~steady_frames(audio, params, len(levels))
+    if not candidates.any():
+        return []
+    floor = float(np.percentile(levels[candidates], params.floor_percentile))
+    loud = candidates & (levels > max(floor + params.threshold_db, params.min_level_db))
     hop_s = params.hop_ms / 1000
     frame_s = params.frame_ms / 1000
     duration = len(audio) / RATE
@@ -84,7 +133,24 @@ def speech_regions(audio: np.ndarray, params: SpeechParams = SpeechParams()) -> 
         for r in regions
         if r.duration >= params.min_speech_s and spectral_flatness(_samples(audio, r)) <= params.max_flatness
     ]
-    return _merge_overlaps(padded)
+    return [piece for region in _merge_overlaps(padded) for piece in _cut_at_quiet(region, levels, params)]
+
+
+def _cut_at_quiet(region: Region, levels: np.ndarray, params: SpeechParams) -> list[Region]:
+    """``region`` in pieces of at most ``max_region_s``, each cut in the quietest 0.3 s of its second half
+    (a breath between phrases rather than a gap between words)."""
+    hop_s = params.hop_ms / 1000
+    smooth = max(int(0.3 / hop_s), 1)
+    pieces: list[Region] = []
+    start = region.start
+    while region.end - start > params.max_region_s:
+        low, high = int((start + params.max_region_s / 2) / hop_s), int((start + params.max_region_s) / hop_s)
+        window = np.convolve(levels[low:high], np.ones(smooth) / smooth, mode="same")
+        cut = (low + int(np.argmin(window))) * hop_s if window.size else start + params.max_region_s
+        pieces.append(Region(start, cut))
+        start = cut
+    pieces.append(Region(start, region.end))
+    return pieces
 
 
 def _samples(audio: np.ndarray, region: Region) -> np.ndarray:
@@ -164,11 +230,12 @@ def join_regions(audio: np.ndarray, regions: list[Region], joint_gap_s: float) -
 
 def pack_windows(regions: list[Region], max_seconds: float, joint_gap_s: float) -> list[list[Region]]:
     """Consecutive regions grouped so each group, joined, fits one model window of ``max_seconds``.
-
-    A region longer than a window is cut into window-sized pieces (rare: a monologue with no pause)."""
+    No region may be longer than a window (``speech_regions`` cuts them at quiet moments)."""
     windows: list[list[Region]] = []
     length = 0.0
-    for region in _cut(regions, max_seconds):
+    for region in regions:
+        if region.duration > max_seconds:
+            raise ValueError(f"a region of {region.duration:.1f} s does not fit a {max_seconds:.0f} s window")
         if windows and length + joint_gap_s + region.duration <= max_seconds:
             windows[-1].append(region)
             length += joint_gap_s + region.duration
@@ -176,14 +243,3 @@ def pack_windows(regions: list[Region], max_seconds: float, joint_gap_s: float) 
             windows.append([region])
             length = region.duration
     return windows
-
-
-def _cut(regions: list[Region], max_seconds: float) -> list[Region]:
-    pieces: list[Region] = []
-    for region in regions:
-        start = region.start
-        while region.end - start > max_seconds:
-            pieces.append(Region(start, start + max_seconds))
-            start += max_seconds
-        pieces.append(Region(start, region.end))
-    return pieces

@@ -1,22 +1,28 @@
-"""The energy pass: speech found on a one-speaker channel, packed into model
-windows, and times mapped back from the model's buffer to the call."""
+"""The energy pass: speech found on a one-speaker channel (and nothing found in
+digital silence, a DC offset, line noise, noise bursts, tones or music), long
+regions cut at quiet moments, packed into model windows, and times mapped back
+from the model's buffer to the call. Real recordings with these in them:
+tests/transcription/test_real_recordings.py."""
 
 import numpy as np
 import pytest
 
+from tests.support.sounds import music, tone, voice
 from transcription.speech import RATE, Region, SpeechParams, Timeline, join_regions, pack_windows, speech_regions
 
 RNG = np.random.default_rng(7)
 
 
 def channel(seconds: float, bursts: list[tuple[float, float]], noise_db: float = -45.0) -> np.ndarray:
-    """Line noise with louder voiced bursts (a 220 Hz tone with harmonics) at the given times."""
+    """Line noise with speech (``voice``) at the given times."""
     audio = (RNG.standard_normal(int(seconds * RATE)) * 10 ** (noise_db / 20)).astype(np.float32)
-    t = np.arange(len(audio)) / RATE
     for start, end in bursts:
-        on = (t >= start) & (t < end)
-        audio[on] += 0.2 * (np.sin(2 * np.pi * 220 * t[on]) + 0.5 * np.sin(2 * np.pi * 660 * t[on]))
+        audio[int(start * RATE):int(start * RATE) + int((end - start) * RATE)] += voice(end - start, RNG)
     return audio
+
+
+def found(regions) -> list[tuple[float, float]]:
+    return [(round(region.start, 1), round(region.end, 1)) for region in regions]
 
 
 def test_bursts_are_found_within_the_padding():
@@ -42,12 +48,46 @@ def test_digital_silence_and_tiny_input_are_not_speech():
     assert speech_regions(np.zeros(10, dtype=np.float32)) == []
 
 
-def test_regions_are_packed_into_windows_and_long_ones_cut():
-    regions = [Region(0, 10), Region(12, 22), Region(30, 45), Region(50, 120)]
+def test_regions_are_packed_into_windows():
+    regions = [Region(0, 10), Region(12, 22), Region(30, 45), Region(50, 78), Region(80, 82)]
     windows = pack_windows(regions, 30.0, 0.5)
     assert [[(r.start, r.end) for r in w] for w in windows] == [
-        [(0, 10), (12, 22)], [(30, 45)], [(50, 80)], [(80, 110)], [(110, 120)]]
+        [(0, 10), (12, 22)], [(30, 45)], [(50, 78)], [(80, 82)]]  # 28 s + the pause + 2 s would not fit
     assert all(sum(r.duration for r in w) + 0.5 * (len(w) - 1) <= 30.0 for w in windows)
+
+
+def test_a_region_longer_than_a_window_is_refused():
+    with pytest.raises(ValueError, match="does not fit"):
+        pack_windows([Region(0, 31)], 30.0, 0.5)
+
+
+def test_speech_after_digital_silence_is_found_as_without_it():
+    """Before the answer MixMonitor writes exact zeros on a direction; they are no noise floor."""
+    audio = channel(12.0, [(1.0, 2.5), (6.0, 8.0)])
+    for zeros in (5.0, 25.0, 60.0):  # from less than a tenth of the track to most of it
+        padded = np.concatenate([np.zeros(int(zeros * RATE), np.float32), audio, np.zeros(RATE * 3, np.float32)])
+        shifted = [Region(region.start - zeros, region.end - zeros) for region in speech_regions(padded)]
+        assert found(shifted) == found(speech_regions(audio)), zeros
+
+
+def test_a_dc_offset_changes_nothing():
+    audio = channel(12.0, [(1.0, 2.5), (6.0, 8.0)])
+    assert found(speech_regions(audio + 0.1)) == found(speech_regions(audio))
+
+
+@pytest.mark.parametrize("sound", [tone, music])
+def test_a_tone_or_music_is_not_speech_and_the_speech_around_it_is(sound):
+    audio = channel(40.0, [(1.0, 3.0), (30.0, 32.0)])
+    audio[int(5 * RATE):int(25 * RATE)] += sound(20.0, RNG)  # the ringback tone, or the client put on hold
+    assert [(round(r.start), round(r.end)) for r in speech_regions(audio)] == [(1, 3), (30, 32)]
+
+
+def test_a_monologue_is_cut_at_its_quietest_moment_into_window_sized_regions():
+    audio = channel(70.0, [(1.0, 23.0), (23.4, 45.0), (45.4, 69.0)])  # breaths too short to end the region
+    regions = speech_regions(audio)
+    assert all(region.duration <= SpeechParams().max_region_s for region in regions)
+    assert [round(region.end, 1) for region in regions[:-1]] == pytest.approx([23.2, 45.2], abs=0.2)
+    assert regions[0].start < 1.0 and regions[-1].end > 69.0
 
 
 def test_the_timeline_maps_buffer_times_back_to_the_call():
