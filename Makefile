@@ -4,7 +4,7 @@
 VENV ?= .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test screenshots bench bench-ami bench-routing bench-transcription bench-qa install
+.PHONY: run test test-fast screenshots bench bench-ami bench-routing bench-transcription bench-qa install
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/pytest -q
+
+# The inner loop: everything but the real model, the browser and whole backends in processes
+test-fast: $(STAMP)
+	$(VENV)/bin/pytest -q -m "not slow"
 
 # The web app's browser tests, saving the main pages to docs/screenshots/ (needs Debian's chromium)
 screenshots: $(STAMP)

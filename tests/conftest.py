@@ -35,6 +35,26 @@ def pytest_asyncio_loop_factories(config, item):
     return {"uvloop": watched(uvloop.new_event_loop)}
 
 
+# ``slow``: the real model, the browser, whole backends in their own processes. ``make test-fast`` leaves
+# them out for the inner loop; ``make test`` runs everything.
+SLOW_FIXTURES = {"transcriber", "corpus", "takeover", "browser"}
+SLOW_MODULES = (
+    "tests/web/", "tests/transcription/test_service.py", "tests/transcription/test_worker_killed.py",
+    "tests/transcription/test_cli.py", "tests/qa/test_cli.py", "tests/recordings/test_end_to_end.py",
+    "tests/test_demo_speaks.py", "tests/callcenter/test_embedded_redis_process.py",
+)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: the real model, the browser or whole backends (make test-fast skips)")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.nodeid.startswith(SLOW_MODULES):
+            item.add_marker(pytest.mark.slow)
+
+
 def _reachable(host: str, port: int) -> bool:
     try:
         socket.create_connection((host, port), timeout=1).close()

@@ -88,7 +88,10 @@ async def test_attempts_ring_in_order_each_with_its_timeout(tmp_path):
     ]
     assert [e["DialStatus"] for e in named(events, "DialEnd") if "Channel" in e] == ["NOANSWER", "ANSWER"]
     away_leg = named(events, "Cdr", LastApplication="Wait", LastData="30")
-    assert [e["Duration"] for e in away_leg] == ["5"]  # 103 rang for attempt 1's 5 s, not the default 20
+    # 103 rang for attempt 1's 5 s, not the default 20; its channel comes a moment after the Dial starts and
+    # a CDR's Duration is whole seconds cut down, as Asterisk's is: 4 under load, else 5
+    [away] = [int(e["Duration"]) for e in away_leg]
+    assert 4 <= away <= 5
     assert not named(events, "QueueCallerJoin")
     assert legs(record) == [("103", LegResult.NOANSWER), ("101", LegResult.ANSWERED)]
     assert (record.answered_by, record.disposition, record.voicemail) == ("101", Disposition.ANSWERED, None)
