@@ -97,10 +97,13 @@ class Score:
 
 
 def load_calls(folder: Path) -> list[Call]:
+    """Every stereo WAV in ``folder`` with its truth JSON beside it (``turns`` with speaker and text), any names."""
     calls = []
-    for meta in sorted(folder.glob("call*.json")):
+    for wav in sorted(folder.glob("*.wav")):
+        meta = wav.with_suffix(".json")
+        if not meta.is_file():
+            continue
         truth = json.loads(meta.read_text(encoding="utf-8"))
-        wav = meta.with_suffix(".wav")
         references = {s: " ".join(t["text"] for t in truth["turns"] if t["speaker"] == s) for s in SPEAKERS}
         seconds = len(decode_audio(str(wav), sampling_rate=16000)) / 16000
         calls.append(Call(meta.stem, wav, seconds, references))
@@ -207,7 +210,7 @@ def targets(scores: dict[str, Score]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=Path, default=CALLS, help="folder of callNNN.wav and callNNN.json")
+    parser.add_argument("--calls", type=Path, default=CALLS, help="folder of stereo WAVs, each with its truth JSON")
     parser.add_argument("--repeats", type=int, default=2, help="runs of each configuration; the fastest is reported")
     parser.add_argument("--configs", default=",".join(CONFIGS), help=f"comma-separated, of {', '.join(CONFIGS)}")
     args = parser.parse_args()
@@ -217,6 +220,8 @@ def main() -> None:
         parser.error(f"unknown configurations: {', '.join(sorted(unknown))}")
     model_path = bundled_model()
     calls = load_calls(args.calls)
+    if not calls:
+        parser.error(f"no stereo WAV with its truth JSON beside it in {args.calls}")
     total = sum(c.seconds for c in calls)
     print(f"corpus: {len(calls)} calls, {total:.1f} s of calls, {2 * total:.1f} channel-seconds ({args.calls})")
     print(f"model: {model_path} (int8, 2 threads); python {platform.python_version()}, {os.cpu_count()} CPUs")

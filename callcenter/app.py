@@ -43,7 +43,7 @@ from storage.cache import create_redis
 from storage.db import create_engine, migrate, session_factory
 from storage.embedded_redis import EmbeddedRedis
 from qa.service import QaService
-from qa.worker import qa_service, qa_worker
+from qa.worker import qa_service, qa_worker, script_vocabulary
 from transcription.service import TranscriptionService
 from transcription.worker import transcription_service, transcription_worker
 from webhooks.delivery import DeliveryPolicy, DeliveryWorker
@@ -110,7 +110,8 @@ class Services:
         recordings = RecordingService(sessions, recording_store, bus, clock, PickupPolicy.from_settings(settings))
         recordings.subscribe(bus)  # only queues the call: the pickup runs in its own task
         qa = qa_service(settings, sessions, redis, clock)
-        transcription = transcription_service(settings, sessions, redis, clock, on_done=qa.enqueue)
+        transcription = transcription_service(settings, sessions, redis, clock, on_done=qa.enqueue,
+                                              prompt=script_vocabulary(settings, sessions))
         transcription.subscribe(bus)  # queues a job per recording; workers do the rest
         leads = LeadService(sessions, clock, bus)
         leads.subscribe(bus)

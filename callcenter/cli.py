@@ -283,17 +283,22 @@ def worker(ctx: click.Context, count: int, scorers: int) -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the dialogues as JSON instead of text.")
+@click.option("--json", "as_json", is_flag=True, help="Print the dialogues as JSON lines instead of text.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write one transcript JSON per file into this folder (made if need be) and print their paths.")
 @click.option("--client-channel", type=click.IntRange(0, 1), default=None,
               help="In stereo files, the client's channel (default: CALLCENTER_RECORDINGS_STEREO_CLIENT_CHANNEL).")
 @click.pass_context
-def transcribe(ctx: click.Context, files: tuple[Path, ...], as_json: bool, client_channel: int | None) -> None:
+def transcribe(ctx: click.Context, files: tuple[Path, ...], as_json: bool, out_dir: Path | None,
+               client_channel: int | None) -> None:
     """Transcribe audio FILES (stereo: client and manager; mono: one speaker) and print their dialogues."""
     from transcription.adhoc import transcribe_files
 
     settings = _settings(ctx)
     channel = settings.recordings_stereo_client_channel if client_channel is None else client_channel
-    if not transcribe_files(settings, list(files), as_json=as_json, client_channel=channel):
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    if not transcribe_files(settings, list(files), as_json=as_json, client_channel=channel, out_dir=out_dir):
         ctx.exit(1)
 
 

@@ -82,7 +82,10 @@ class Settings(BaseSettings):
     transcription_batch_size: int = Field(default=8, ge=1, description="Model windows decoded together.")
     transcription_threads: int = Field(default=2, ge=1, description="CPU threads one worker's model uses.")
     transcription_prompt: str = Field(
-        default="", description="The script's vocabulary (company, products, places), given to the model as a prompt."
+        default="", description="Words for the model's prompt (company, products, places), before the scripts' own."
+    )
+    transcription_script_vocabulary: bool = Field(
+        default=True, description="The active sales scripts' names and content words join the model's prompt."
     )
     transcription_stream: str = Field(default="jobs:transcription", description="The Redis stream of transcription jobs.")
     transcription_max_attempts: int = Field(

@@ -14,12 +14,15 @@ from functools import cache
 import pymorphy3
 
 CACHE_WORDS = 200_000
+CONTENT = frozenset({"NOUN", "ADJF", "ADJS", "COMP", "VERB", "INFN", "PRTF", "PRTS", "GRND", "NUMR"})
 
 
 @dataclass(frozen=True, slots=True)
 class WordForm:
     lemma: str
     is_name: bool  # a first name ("Иван", "Марии"): the lead card's name
+    content: bool  # a noun, adjective, verb or numeral, not a pronoun, preposition or particle
+    known: bool  # in the dictionary (a brand like "авито" is not)
 
 
 @cache
@@ -40,7 +43,9 @@ def analyse(word: str) -> WordForm:
         best = parses[0]
         # "елена" is first a plant, then a name: a name anywhere among the likely parses counts
         is_name = any("Name" in parse.tag for parse in parses[:3] if parse.score >= best.score / 4)
-        form = _forms[word] = WordForm(best.normal_form.replace("ё", "е"), is_name)
+        content = best.tag.POS in CONTENT and "Apro" not in best.tag
+        form = _forms[word] = WordForm(best.normal_form.replace("ё", "е"), is_name, content,
+                                       _analyzer().word_is_known(word))
     return form
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from qa.script import Script, parse_script
+from qa.script import Script, ScriptError, parse_script
+from qa.vocabulary import vocabulary
 from storage.models import QaScript
 
 SAVE_ATTEMPTS = 3  # two saves of one name at once: the later one takes the next version
@@ -65,3 +66,26 @@ class ScriptLibrary:
                 update(QaScript).where(QaScript.name == name, QaScript.active).values(active=False)
             )
             return result.rowcount > 0
+
+
+class ScriptVocabulary:
+    """The speech model's prompt: ``configured`` (``CALLCENTER_TRANSCRIPTION_PROMPT``) and the active
+    scripts' own words (``qa.vocabulary``), made again only when the active scripts change."""
+
+    def __init__(self, sessions: async_sessionmaker, configured: str = "") -> None:
+        self._library = ScriptLibrary(sessions)
+        self._configured = configured
+        self._made_from: tuple[int, ...] | None = None
+        self._prompt = configured
+
+    async def __call__(self) -> str:
+        rows = await self._library.active()
+        made_from = tuple(row.id for row in rows)
+        if made_from != self._made_from:
+            scripts = []
+            for row in rows:
+                with contextlib.suppress(ScriptError):  # checked when saved; a bad one only loses its words
+                    scripts.append(parse_script(row.source))
+            self._prompt, self._made_from = vocabulary(scripts, self._configured), made_from
+        return self._prompt
+

@@ -119,15 +119,17 @@ class Transcriber:
         model = WhisperModel(str(model_path), device="cpu", compute_type=options.compute_type, cpu_threads=options.threads)
         self._pipeline = BatchedInferencePipeline(model)
 
-    def transcribe(self, tracks: Sequence[SpeakerAudio]) -> list[Line]:
-        """The dialogue of ``tracks``, lines ordered by start time.
+    def transcribe(self, tracks: Sequence[SpeakerAudio], prompt: str | None = None) -> list[Line]:
+        """The dialogue of ``tracks``, lines ordered by start time; ``prompt`` (default: the options') is the
+        department's vocabulary.
 
         With a prompt, Whisper now and then returns almost nothing for a whole window (it takes the
         prompt for the transcript); the speech regions left (nearly) without words are then heard
         again without the prompt, and those words replace the first pass's."""
+        prompt = self.options.prompt if prompt is None else prompt
         regions = [speech_regions(track.audio, self.options.speech) for track in tracks]
-        said = self._recognise(tracks, regions, self.options.prompt)
-        if self.options.prompt:
+        said = self._recognise(tracks, regions, prompt)
+        if prompt:
             missed = [[r for r in found if _sparse(said.get((i, r), ()), r)] for i, found in enumerate(regions)]
             if any(missed):
                 said |= self._recognise(tracks, missed, "")

@@ -10,7 +10,7 @@ from callcenter.clock import SystemClock
 from callcenter.config import Settings
 from storage.cache import create_redis
 from storage.db import create_engine, migrate, session_factory
-from qa.worker import qa_service, qa_worker
+from qa.worker import qa_service, qa_worker, script_vocabulary
 from transcription.worker import transcription_service, transcription_worker
 
 log = logging.getLogger(__name__)
@@ -25,8 +25,8 @@ async def run_workers(settings: Settings, count: int = 1, scorers: int = 1) -> N
     sessions = session_factory(engine)
     qa = qa_service(settings, sessions, redis, SystemClock())
     workers = [
-        transcription_worker(transcription_service(settings, sessions, redis, SystemClock(), on_done=qa.enqueue),
-                             suffix=number)
+        transcription_worker(transcription_service(settings, sessions, redis, SystemClock(), on_done=qa.enqueue,
+                                                   prompt=script_vocabulary(settings, sessions)), suffix=number)
         for number in range(count)
     ]
     workers += [qa_worker(qa, suffix=number) for number in range(scorers)]

@@ -61,9 +61,11 @@ class TranscriptionService:
         clock: Clock,
         transcriber: Callable[[], Transcriber] | None = None,
         on_done: Callable[[int], Awaitable[None]] | None = None,
+        prompt: Callable[[], Awaitable[str]] | None = None,
     ) -> None:
         """``transcriber`` loads the model, on a worker's first job (the backend itself never needs it);
-        ``on_done(call_id)`` runs after a transcript is committed (it queues the scoring)."""
+        ``on_done(call_id)`` runs after a transcript is committed (it queues the scoring); ``prompt()`` gives
+        each job the department's vocabulary for the model (default: the model options' own)."""
         self._sessions = sessions
         self.queue = queue
         self._store = store
@@ -71,6 +73,7 @@ class TranscriptionService:
         self._load_transcriber = transcriber
         self._transcriber: Transcriber | None = None
         self._on_done = on_done
+        self._prompt = prompt
         self._throughput = Throughput(queue.redis, f"{queue.name}:done")
 
     def subscribe(self, bus: EventBus) -> None:
@@ -109,7 +112,8 @@ class TranscriptionService:
             return
         started = time.perf_counter()
         try:
-            lines, audio_seconds = await asyncio.to_thread(self._transcribe, tracks)
+            prompt = await self._prompt() if self._prompt is not None else None
+            lines, audio_seconds = await asyncio.to_thread(self._transcribe, tracks, prompt)
         except AudioError as error:
             await self._finish(call_id, status=Status.FAILED, error=f"unreadable audio: {error}")
             return
@@ -173,7 +177,7 @@ class TranscriptionService:
             self._transcriber = self._load_transcriber()
         return self._transcriber
 
-    def _transcribe(self, tracks: list[StoredTrack]) -> tuple[list[Line], float]:
+    def _transcribe(self, tracks: list[StoredTrack], prompt: str | None) -> tuple[list[Line], float]:
         if not tracks:
             raise AudioError("the job names no tracks")
         audio = []
@@ -183,7 +187,7 @@ class TranscriptionService:
                     audio.append(SpeakerAudio(str(track.role), load_channel(path, track.channel)))
             except (OSError, ValueError) as error:
                 raise AudioError(f"{track.key}: not in the recordings store ({error})") from error
-        return self._model().transcribe(audio), max((track.seconds for track in audio), default=0.0)
+        return self._model().transcribe(audio, prompt), max((track.seconds for track in audio), default=0.0)
 
 
 def _reset(transcript: Transcript, clock: Clock) -> None:

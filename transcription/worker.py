@@ -40,9 +40,11 @@ def transcription_service(
     redis: Redis,
     clock: Clock,
     on_done: Callable[[int], Awaitable[None]] | None = None,
+    prompt: Callable[[], Awaitable[str]] | None = None,
 ) -> TranscriptionService:
     """The service over the configured queue and store; it loads the model on its first job only.
-    ``on_done(call_id)`` follows each committed transcript (the scoring's ``enqueue``)."""
+    ``on_done(call_id)`` follows each committed transcript (the scoring's ``enqueue``); ``prompt()`` is each
+    job's vocabulary for the model (the active scripts', ``qa.library.ScriptVocabulary``)."""
     return TranscriptionService(
         sessions,
         JobQueue.configured(redis, settings, settings.transcription_stream),
@@ -50,6 +52,7 @@ def transcription_service(
         clock,
         transcriber=lambda: load_transcriber(settings),
         on_done=on_done,
+        prompt=prompt,
     )
 
 

@@ -4,6 +4,8 @@
 import json
 import shutil
 
+import pytest
+
 from click.testing import CliRunner
 
 from callcenter.cli import main
@@ -33,10 +35,10 @@ def test_a_recording_and_a_transcript_are_scored_and_bad_files_reported(tmp_path
                  str(not_a_transcript), str(broken))
     assert result.exit_code == 1  # three files failed; the others were still scored
     assert "notes.json: not valid JSON" in result.stderr
-    assert "list.json: line 1 has no start, end, text" in result.stderr
+    assert "list.json: line 1: no start, end, text" in result.stderr
     assert "broken.wav: " in result.stderr
     heard, written = [json.loads(line) for line in result.stdout.splitlines()]
-    assert (heard["file"], written["file"]) == (str(recording), str(transcript))
+    assert (heard["file"], written["file"]) == (str(recording), "call003.wav")  # the recording it names
     assert written["score"]["total"] == 100.0 and written["score"]["passed"]
     assert {fact["field"]: fact["value"] for fact in written["lead_card"]} == {
         "name": "Иван", "source": "Радио", "rooms": "двухкомнатная"}
@@ -44,6 +46,22 @@ def test_a_recording_and_a_transcript_are_scored_and_bad_files_reported(tmp_path
     assert found == set(truth["stages"])  # the model's transcript finds the same stages
     greeting = next(item for item in heard["score"]["items"] if item["id"] == "greeting")
     assert greeting["evidence"]["speaker"] == "manager" and greeting["evidence"]["start"] < 2
+
+
+@pytest.mark.parametrize("content, problem", [
+    ('{"lines": [{"speaker": "client", "start": "0:01", "end": 2, "text": "Алло"}]}',
+     "line 1: start and end must be seconds"),
+    ('{"lines": [{"speaker": "client", "start": 3, "end": 2, "text": "Алло"}]}', "line 1: end 2 before start 3"),
+    ('{"lines": [{"speaker": "", "start": 0, "end": 2, "text": "Алло"}]}', "line 1: speaker must be a name"),
+    ('{"lines": [{"speaker": "client", "start": 0, "end": 2, "text": null}]}', "line 1: text must be a string"),
+    ('{"lines": []}\n{"lines": 5}\n', "transcript 2: not a transcript"),
+    ("", "empty: no transcript in it"),
+])
+def test_a_transcript_file_that_is_wrong_says_where(tmp_path, content, problem):
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    result = run(tmp_path, "qa", "score", "--script", SCRIPT, str(bad))
+    assert result.exit_code == 1 and f"bad.json: {problem}" in result.stderr, result.stderr
 
 
 def test_a_broken_script_is_refused_before_any_file(tmp_path):
