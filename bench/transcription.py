@@ -1,14 +1,17 @@
 """Transcription: word error rate, speed and memory of our engine, beside plain faster-whisper.
 
-    python -m bench.transcription [--calls DIR] [--repeats 2]
+    python -m bench.transcription [--calls DIR] [--script YAML] [--repeats 2] [--configs engine,...]
 
-Every call of the shared corpus (``callNNN.wav``: stereo 8 kHz, channel 0 the
-client, channel 1 the manager; ``callNNN.json``: the turns said) is
-transcribed by each configuration, on the bundled Whisper base model (int8,
-2 CPU threads):
+Every call of a corpus (by default the realty corpus, ``tests/data/corpus/calls``;
+the car dealership's is ``tests/data/corpus-cars/calls`` with its
+``script.yaml``): a stereo 8 kHz WAV, channel 0 the client, channel 1 the
+manager, with its truth JSON beside it (the turns said), is transcribed by each
+configuration, on the bundled Whisper base model (int8, 2 CPU threads):
 
-* our engine (``transcription.engine.Transcriber``) with ``EngineOptions()``,
-  and with the department's vocabulary as the prompt;
+* our engine (``transcription.engine.Transcriber``) with ``EngineOptions()``;
+  with a vocabulary written by hand as the prompt (``--prompt``, by default
+  the realty department's); and with the vocabulary the backend makes itself
+  from the department's script (``--script``: ``qa.vocabulary``);
 * plain faster-whisper, ``WhisperModel.transcribe`` on each channel with its
   defaults (the language detected per channel), and with ``language="ru"``.
 
@@ -46,17 +49,21 @@ from faster_whisper import decode_audio
 
 from transcription.model import bundled_model
 from transcription.normalize import normalize
+from qa.script import load_script
+from qa.vocabulary import vocabulary
 from tests.support.data import CORPUS as CALLS
 
+SCRIPT = Path(__file__).resolve().parents[1] / "qa" / "scripts" / "realty-inbound.yaml"
 SPEAKERS = ("client", "manager")  # channel 0, channel 1
-# The script's vocabulary, the kind a department sets in CALLCENTER_TRANSCRIPTION_PROMPT.
+# The realty department's vocabulary written by hand, the kind a department sets in CALLCENTER_TRANSCRIPTION_PROMPT.
 PROMPT = (
     "Отдел продаж компании Северный парк. Однокомнатная, двухкомнатная, трёхкомнатная квартира, "
     "рассрочка, ипотека, закрытая территория, детский сад, парковка."
 )
 CONFIGS = {
     "engine": "our engine, EngineOptions()",
-    "engine-prompt": "our engine, prompt = vocabulary",
+    "engine-prompt": "our engine, prompt = vocabulary by hand",
+    "engine-vocabulary": "our engine, prompt = the script's vocabulary",
     "whisper": "faster-whisper, defaults",
     "whisper-ru": "faster-whisper, language=ru",
 }
@@ -110,14 +117,15 @@ def load_calls(folder: Path) -> list[Call]:
     return calls
 
 
-def transcribe_all(config: str, calls: list[Call], model_path: Path) -> Run:
-    """Runs in the child: load the model, decode every call, then time the transcriptions."""
+def transcribe_all(config: str, calls: list[Call], model_path: Path, prompt: str) -> Run:
+    """Runs in the child: load the model, decode every call, then time the transcriptions (``prompt``: the
+    engine's, for the configurations that have one)."""
     started = time.perf_counter()
     if config.startswith("engine"):
         from transcription.audio import load_channel
         from transcription.engine import EngineOptions, SpeakerAudio, Transcriber
 
-        transcriber = Transcriber(model_path, EngineOptions(prompt=PROMPT if config == "engine-prompt" else ""))
+        transcriber = Transcriber(model_path, EngineOptions(prompt="" if config == "engine" else prompt))
         load_seconds = time.perf_counter() - started
         audio = {c.name: [SpeakerAudio(s, load_channel(c.wav, i)) for i, s in enumerate(SPEAKERS)] for c in calls}
 
@@ -148,15 +156,15 @@ def transcribe_all(config: str, calls: list[Call], model_path: Path) -> Run:
     return Run(config, hypotheses, load_seconds, processing, peak_mb)
 
 
-def _child(config: str, calls: list[Call], model_path: Path, queue: multiprocessing.Queue) -> None:
-    queue.put(transcribe_all(config, calls, model_path))
+def _child(config: str, calls: list[Call], model_path: Path, prompt: str, queue: multiprocessing.Queue) -> None:
+    queue.put(transcribe_all(config, calls, model_path, prompt))
 
 
-def run_in_child(config: str, calls: list[Call], model_path: Path) -> Run:
+def run_in_child(config: str, calls: list[Call], model_path: Path, prompt: str) -> Run:
     """One configuration in a fresh spawned process, so its peak memory is its own."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    process = context.Process(target=_child, args=(config, calls, model_path, queue))
+    process = context.Process(target=_child, args=(config, calls, model_path, prompt, queue))
     process.start()
     result = queue.get()
     process.join()
@@ -191,7 +199,7 @@ def table(scores: list[Score]) -> str:
 def targets(scores: dict[str, Score]) -> list[str]:
     baselines = [scores[c] for c in ("whisper", "whisper-ru") if c in scores]
     lines = []
-    for config in ("engine", "engine-prompt"):
+    for config in ("engine", "engine-prompt", "engine-vocabulary"):
         if config not in scores:
             continue
         s = scores[config]
@@ -211,6 +219,8 @@ def targets(scores: dict[str, Score]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=Path, default=CALLS, help="folder of stereo WAVs, each with its truth JSON")
+    parser.add_argument("--script", type=Path, default=SCRIPT, help="the department's script: its vocabulary")
+    parser.add_argument("--prompt", default=PROMPT, help="the vocabulary written by hand (engine-prompt)")
     parser.add_argument("--repeats", type=int, default=2, help="runs of each configuration; the fastest is reported")
     parser.add_argument("--configs", default=",".join(CONFIGS), help=f"comma-separated, of {', '.join(CONFIGS)}")
     args = parser.parse_args()
@@ -220,6 +230,7 @@ def main() -> None:
         parser.error(f"unknown configurations: {', '.join(sorted(unknown))}")
     model_path = bundled_model()
     calls = load_calls(args.calls)
+    print(f"the script's vocabulary: {vocabulary([load_script(args.script)])}")
     if not calls:
         parser.error(f"no stereo WAV with its truth JSON beside it in {args.calls}")
     total = sum(c.seconds for c in calls)
@@ -230,7 +241,8 @@ def main() -> None:
     best: dict[str, Score] = {}
     for repeat in range(args.repeats):
         for config in configs:
-            result = score(run_in_child(config, calls, model_path), calls)
+            prompt = vocabulary([load_script(args.script)]) if config == "engine-vocabulary" else args.prompt
+            result = score(run_in_child(config, calls, model_path, prompt), calls)
             print(f"  run {repeat + 1} {config:14} {result.run.processing_seconds:6.1f} s  WER {result.wer['overall']:.3f}")
             if config not in best or result.run.processing_seconds < best[config].run.processing_seconds:
                 best[config] = result

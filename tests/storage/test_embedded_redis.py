@@ -7,6 +7,7 @@ fixture elsewhere)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import stat
 
 import pytest
@@ -111,14 +112,21 @@ def test_a_server_that_cannot_start_is_a_clear_error_with_its_log(tmp_path, monk
 
 
 async def test_a_command_cancelled_halfway_leaves_the_client_usable(server):
-    """A routing deadline or a stopping worker cancels a command mid-flight; the next command must work
-    (the in-process test double that used to stand in here hung for good instead)."""
+    """A routing deadline or a stopping worker cancels a command mid-flight; the next command must get its
+    own reply (the in-process test double that used to stand in here hung for good instead). On Python
+    3.11 a cancellation that meets the reply is now and then swallowed (``callcenter.stopping``): then that
+    command simply completes."""
     redis = create_redis(server.url)
+    cancelled = 0
     for _ in range(20):
-        with pytest.raises(TimeoutError):
+        with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(0.01):
                 await redis.blpop(["nothing"], timeout=1)
+            continue
+        cancelled += 1
+    assert cancelled >= 10
     async with asyncio.timeout(2):
+        assert await redis.echo("after") == "after"
         assert await redis.set("after", "1") and await redis.get("after") == "1"
     await redis.aclose()
 
