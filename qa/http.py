@@ -50,6 +50,11 @@ class ItemOut(BaseModel):
     reason_args: dict[str, str | float] = Field(default_factory=dict)
     evidence: EvidenceOut | None
     value: float | None = Field(description="A metric's value.")
+    closest: EvidenceOut | None = Field(
+        default=None, description="Not met: the place that came nearest (below the threshold, or heard outside the "
+                                  "item's window): a candidate for a new example.")
+    trigger: EvidenceOut | None = Field(
+        default=None, description="An item with a trigger: where the trigger was heard, or the place that came nearest.")
 
 
 class ScoreInfo(BaseModel):

@@ -38,6 +38,7 @@ MIN_FUZZ = 70  # no item may ask for less (qa.script), so nothing weaker is reme
 GLUED_LETTERS = 6  # a script word this long may be found inside a longer heard word...
 GLUED_EXTRA = 3  # ...at least this many letters longer ("менеджер" in "менеджердмитри", not "сад" in "садик")
 REMEMBER_WORDS = 100_000
+ANY_WORD = 0.01  # a threshold one word of any example meets
 NOWHERE: list[int] = []
 
 
@@ -136,6 +137,19 @@ class Listening:
             if heard is not None and (best is None or (heard.similarity, -heard.start) > (best.similarity, -best.start)):
                 best = heard
         return best
+
+    def closest(
+        self,
+        speaker: str,
+        phrases: Iterable[str],
+        tolerance: Tolerance,
+        since: float = 0.0,
+        until: float = math.inf,
+    ) -> Heard | None:
+        """The place that comes nearest to any of ``phrases`` (most of an example's words together), however
+        little of it was heard; None if not one of their words was: what a head of sales would look at
+        when an item was not met."""
+        return self.find(speaker, phrases, Tolerance(threshold=ANY_WORD, fuzz=tolerance.fuzz), since, until)
 
     def _places(self, speaker: str, stream: Stream, fuzz: int) -> dict[int, list[int]]:
         """Script word → where ``speaker`` said a word alike to it (to ``fuzz``), in order."""

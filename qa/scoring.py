@@ -41,6 +41,8 @@ class ItemResult:
     value: float | None = None  # a metric's value
     reason_code: str = ""  # the reason as a key of REASONS, for a user interface to say in its own language...
     reason_args: dict[str, str | float] = field(default_factory=dict)  # ...with these values
+    closest: Evidence | None = None  # not met: the place that came nearest (below the threshold, or outside the window)
+    trigger: Evidence | None = None  # an item with a trigger: where it was heard, or the place that came nearest
 
 
 REASONS = {
@@ -49,6 +51,7 @@ REASONS = {
     "not_heard_first": "not heard in the first {seconds:g} s",
     "not_heard_last": "not heard in the last {seconds:g} s",
     "not_heard_after_trigger": "not heard after the trigger at {seconds:.1f} s",
+    "heard_outside": "heard at {seconds:.1f} s, outside its window",
     "trigger_not_heard": "not required: its trigger was not heard",
     "said": "said: {phrase}",
     "none_said": "none said",
@@ -120,24 +123,38 @@ class Scorer:
         return _metric(item, listening.conversation)
 
     def _phrase(self, item: PhraseItem, listening: Listening) -> ItemResult:
+        """Met, not met or not required, and why: what was heard where, or what came nearest (a head of sales
+        can take that for a new example), and for an item with a trigger, the trigger's own evidence."""
         conversation = listening.conversation
         speaker = UNKNOWN if conversation.mixed else item.speaker  # a mixed recording: whoever said it
+        tolerance = self.script.tolerance(item)
         since, until = 0.0, math.inf
         if item.within_first is not None:
             until = item.within_first
         if item.within_last is not None:
             since = conversation.duration - item.within_last
+        trigger = None
         if item.trigger is not None:
             trigger_speaker = UNKNOWN if conversation.mixed else item.trigger.speaker
-            trigger = listening.find(trigger_speaker, item.trigger.examples, self.script.tolerance(item.trigger))
+            trigger_tolerance = self.script.tolerance(item.trigger)
+            trigger = listening.find(trigger_speaker, item.trigger.examples, trigger_tolerance)
             if trigger is None:
-                heard = listening.find(speaker, item.examples, self.script.tolerance(item), since, until)
-                return _result(item, None, heard, conversation, _why("trigger_not_heard"))
+                nearest = listening.closest(trigger_speaker, item.trigger.examples, trigger_tolerance)
+                heard = listening.find(speaker, item.examples, tolerance, since, until)
+                return _result(item, None, heard, conversation, _why("trigger_not_heard"),
+                               trigger=_evidence(nearest, conversation))
             since = max(since, trigger.start)
-        heard = listening.find(speaker, item.examples, self.script.tolerance(item), since, until)
+        trigger_evidence = _evidence(trigger, conversation)
+        heard = listening.find(speaker, item.examples, tolerance, since, until)
         if heard is not None:
-            return _result(item, True, heard, conversation, _why("heard"))
-        return _result(item, False, None, conversation, _not_heard(item, since))
+            return _result(item, True, heard, conversation, _why("heard"), trigger=trigger_evidence)
+        elsewhere = listening.find(speaker, item.examples, tolerance)
+        if elsewhere is not None:  # said, but too early or too late (or before the trigger)
+            return _result(item, False, None, conversation, _why("heard_outside", seconds=round(elsewhere.start, 1)),
+                           closest=_evidence(elsewhere, conversation), trigger=trigger_evidence)
+        nearest = listening.closest(speaker, item.examples, tolerance, since, until)
+        return _result(item, False, None, conversation, _not_heard(item, since),
+                       closest=_evidence(nearest, conversation), trigger=trigger_evidence)
 
     def _stop_words(self, item: StopWordsItem, listening: Listening) -> ItemResult:
         if listening.conversation.mixed:  # the client's words must never count against the manager
@@ -166,15 +183,19 @@ def _metric(item: MetricItem, conversation: Conversation) -> ItemResult:
 
 
 def _result(
-    item: PhraseItem | StopWordsItem, met: bool | None, heard: Heard | None, conversation: Conversation, why: dict
+    item: PhraseItem | StopWordsItem, met: bool | None, heard: Heard | None, conversation: Conversation, why: dict,
+    *, closest: Evidence | None = None, trigger: Evidence | None = None,
 ) -> ItemResult:
-    evidence = None
-    if heard is not None:
-        speaker = conversation.turns[heard.first_turn].speaker
-        evidence = Evidence(speaker, conversation.quote(heard.first_turn, heard.last_turn), round(heard.start, 2),
-                            heard.phrase.text, round(heard.similarity, 2))
     return ItemResult(item.id, item.title, item.kind, item.weight, item.critical, met, heard is not None,
-                      evidence=evidence, **why)
+                      evidence=_evidence(heard, conversation), closest=closest, trigger=trigger, **why)
+
+
+def _evidence(heard: Heard | None, conversation: Conversation) -> Evidence | None:
+    if heard is None:
+        return None
+    speaker = conversation.turns[heard.first_turn].speaker
+    return Evidence(speaker, conversation.quote(heard.first_turn, heard.last_turn), round(heard.start, 2),
+                    heard.phrase.text, round(heard.similarity, 2))
 
 
 def _not_heard(item: PhraseItem, since: float) -> dict:

@@ -49,13 +49,30 @@ def test_a_greeting_in_its_window_is_met_with_its_quote_and_second():
     assert greeting.evidence.example == "Добрый день, компания СтройИнвест"
 
 
-def test_a_greeting_after_its_window_is_missed_and_says_why():
+def test_a_greeting_after_its_window_is_missed_and_says_when_it_was_heard():
     score = result(GREETING, manager(0, "Алло"), client(2, "Алло, здравствуйте"),
                    manager(12, "Добрый день, компания СтройИнвест"))
     greeting = item(score, "greeting")
-    assert (greeting.met, greeting.evidence, greeting.reason) == (False, None, "not heard in the first 10 s")
-    assert (greeting.reason_code, greeting.reason_args) == ("not_heard_first", {"seconds": 10})  # for the web app's language
+    assert (greeting.met, greeting.evidence, greeting.reason) == (False, None, "heard at 12.0 s, outside its window")
+    assert (greeting.reason_code, greeting.reason_args) == ("heard_outside", {"seconds": 12.0})  # for the web app's language
+    assert (greeting.closest.quote, greeting.closest.start) == ("Добрый день, компания СтройИнвест", 12.0)
     assert score.total == 0.0 and not score.passed
+
+
+def test_a_greeting_not_said_well_enough_shows_what_came_nearest():
+    """Said in time but too little of it: "not heard in the first 10 s", with the candidate a head of sales
+    may take for a new example."""
+    score = result(GREETING, manager(0.5, "Алло, компания на связи"), client(3, "Здравствуйте"))
+    greeting = item(score, "greeting")
+    assert (greeting.met, greeting.reason_code) == (False, "not_heard_first")
+    assert (greeting.closest.quote, greeting.closest.start) == ("Алло, компания на связи", 1.0)  # "компания"
+    assert greeting.closest.similarity == pytest.approx(0.25)  # 1 of the example's 4 words
+    assert greeting.closest.example == "Добрый день, компания СтройИнвест"
+
+
+def test_nothing_alike_at_all_has_no_candidate():
+    greeting = item(result(GREETING, manager(0.5, "Алло"), client(3, "Здравствуйте")), "greeting")
+    assert (greeting.met, greeting.closest) == (False, None)
 
 
 def test_a_farewell_counts_only_near_the_end():
@@ -70,9 +87,12 @@ def test_objection_handling_is_required_only_after_the_client_objects():
     assert item(no_objection, "objection").met is None
     assert item(no_objection, "objection").reason == "not required: its trigger was not heard"
     assert no_objection.total == 100.0  # nothing applied, nothing missed
+    misheard = result(OBJECTION, client(0, "Ну, дороговато мне"), manager(2, "Отлично"))  # the trigger's nearest
+    assert (item(misheard, "objection").met, item(misheard, "objection").trigger.quote) == (None, "Ну, дороговато мне")
 
     handled = result(OBJECTION, client(10, "Честно говоря, это дорого."), manager(12, "Понимаю вас. Могу предложить рассрочку."))
     assert item(handled, "objection").met is True and item(handled, "objection").evidence.start == 12.0
+    assert item(handled, "objection").trigger.quote == "Честно говоря, это дорого."
 
     ignored = result(OBJECTION, client(10, "Мне нужно подумать."), manager(12, "Ну думайте."))
     assert item(ignored, "objection").met is False
@@ -82,7 +102,7 @@ def test_objection_handling_is_required_only_after_the_client_objects():
 
 def test_handling_said_before_the_objection_does_not_count():
     early = result(OBJECTION, manager(2, "Понимаю вас, могу предложить рассрочку"), client(10, "Это дорого"))
-    assert item(early, "objection").met is False
+    assert (item(early, "objection").met, item(early, "objection").reason) == (False, "heard at 2.0 s, outside its window")
 
 
 def test_a_critical_stop_word_fails_the_call_whatever_the_total():

@@ -26,6 +26,14 @@ function Evidence({ evidence, seek }) {
   return html`<button type="button" class="evidence link" onClick=${() => seek(evidence.start)} data-second=${evidence.start}>${text}</button>`;
 }
 
+// what came nearest to an item not met, or the trigger heard: the quote and its second, playable
+function Nearby({ evidence, seek, label }) {
+  const text = t(label, { quote: evidence.quote, time: clock(evidence.start),
+    share: evidence.similarity === null ? "" : `${Math.round(evidence.similarity * 100)} %` });
+  if (!seek) return html`<small class="nearby">${text}</small>`;
+  return html`<button type="button" class="nearby link" onClick=${() => seek(evidence.start)} data-second=${evidence.start}>${text}</button>`;
+}
+
 // score: a stored score, or a trial's (no version); seek: where there is a player
 export function ScoreCard({ score, seek }) {
   return html`<div class="score">
@@ -36,6 +44,8 @@ export function ScoreCard({ score, seek }) {
       ${verdict(item)} <span class="item-title">${item.title}</span>
       ${item.critical && html` <small>(${t("call.critical")})</small>`}
       ${item.evidence ? html`<${Evidence} evidence=${item.evidence} seek=${seek} />` : html`<small class="reason">${reason(item)}</small>`}
+      ${item.closest && html` <${Nearby} evidence=${item.closest} seek=${seek} label="call.closest" />`}
+      ${item.trigger && html` <${Nearby} evidence=${item.trigger} seek=${seek} label="call.trigger" />`}
     </li>`)}</ul>
   </div>`;
 }
