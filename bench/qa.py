@@ -2,18 +2,22 @@
 
     python -m bench.qa [--paraphrased 40] [--seed 7] [--seconds 5]
 
-Two sets of calls, each transcribed by the real model (the bundled Whisper base, ``EngineOptions()``):
+Three sets of calls, each transcribed by the real model (the bundled Whisper base, ``EngineOptions()``):
 
 * the shared corpus (``tests/data/corpus/calls``: 10 calls);
+* a car dealership's (``tests/data/corpus-cars``: 24 calls, scored with its own ``script.yaml``, written
+  before the calls were made from a bank phrased the way its managers talk, in other voices: a set
+  nobody tuned the matching to);
 * ``--paraphrased`` calls made by the corpus's ``callgen.py`` from ``bench/qa_bank.json``: the same
   kind of calls, the manager's stages phrased differently (some as the script's examples, most not),
   other names, a fifth source. Made on the first run and kept in ``~/.cache/callcenter/bench-qa``;
   it needs Debian's ``festival festvox-ru sox``, and is left out (with a note) without them.
 
-Each call is scored with ``qa/scripts/realty-inbound.yaml``. An item finds its stage when its phrase
-(or stop phrase) was heard (``qa.corpus``); precision and recall are per item over the calls' true
-``stages``. The lead card is right when a fact equals the call's context (name, source, rooms) and is
-found when the client said it (a client turn holds it).
+The realty calls are scored with ``qa/scripts/realty-inbound.yaml``. An item finds its stage when its
+phrase (or stop phrase) was heard (``qa.corpus``); precision and recall are per item over the calls' true
+``stages``, on the perfect transcripts (the truth's turns) and on the model's. A call's score error is
+its total against the total its true stages give. The lead card is right when a fact equals the call's
+context (name, source, rooms) and is found when the client said it (a client turn holds it).
 
 Throughput: 5-minute transcripts of ``--words`` words (700: both speakers at 140 words a minute; the
 corpus's synthetic voices say about 430 in 5 minutes), each the set's
@@ -23,9 +27,11 @@ process pinned to CPU 0): the conversation prepared from the stored lines, the s
 lead card extracted, as a scoring job does, without the database. The first transcript's time (cold:
 nothing remembered yet) is given apart.
 
-Targets (scoring issue): every phrase item at least 0.9 precision and recall; no stop word from the
-client's channel (tests/qa/test_corpus.py); at least 500 transcripts a second for a 10-item script
-on 5-minute calls.
+Targets (scoring issues): every phrase item at least 0.9 precision and recall on the shared corpus; no
+stop word from the client's channel (tests/qa/test_corpus.py); on the car dealership's, every item's
+precision at least 0.95, micro recall at least 0.9 on perfect transcripts and 0.85 on the model's, the
+mean score error at most 8 points; at least 500 transcripts a second for a 10-item script on 5-minute
+calls.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from tests.support.data import CORPUS
 from transcription.normalize import normalize
 
 CALLGEN = CORPUS.parent / "callgen.py"
+CARS = CORPUS.parents[1] / "corpus-cars"
 BANK = Path(__file__).with_name("qa_bank.json")
 SCRIPT = Path(__file__).resolve().parents[1] / "qa" / "scripts" / "realty-inbound.yaml"
 CACHE = Path.home() / ".cache" / "callcenter" / "bench-qa"
@@ -166,19 +173,50 @@ def throughput(script_path: Path, transcripts_5min: list[list[dict]], seconds: f
     return cold, done / elapsed
 
 
-def report(name: str, calls: list[tuple[dict, list[dict]]], scorer: Scorer) -> None:
-    items = tally((scorer.score(Conversation.from_lines(lines)), set(truth["stages"])) for truth, lines in calls)
-    print(f"\n### {name}: {len(calls)} calls\n")
-    print("| item | precision | recall | in calls | found |")
-    print("|---|---|---|---|---|")
-    for item, counts in items.items():
-        present = counts.true_positives + counts.false_negatives
-        found = counts.true_positives + counts.false_positives
-        print(f"| {item} | {counts.precision:.2f} | {counts.recall:.2f} | {present} | {found} |")
-    print("\n| lead card | precision | recall |")
-    print("|---|---|---|")
-    for field, counts in lead_card_tally(scorer, calls).items():
-        print(f"| {field} | {counts.precision:.2f} | {counts.recall:.2f} |")
+def true_total(scorer: Scorer, truth: dict) -> float:
+    """What the call should score: the perfect transcript's score with every phrase and stop-words item
+    judged by the call's true stages (what applies, and the metrics, as measured)."""
+    score = scorer.score(Conversation.from_lines(truth["turns"]))
+    stages = set(truth["stages"])
+    weight = met = 0.0
+    for item in score.items:
+        if item.met is None:
+            continue
+        weight += item.weight
+        if item.kind == "metric":
+            met += item.weight * bool(item.met)
+        elif (item.id in stages) != (item.kind == "stop_words"):
+            met += item.weight
+    return 100 * met / weight if weight else 100.0
+
+
+def report(name: str, calls: list[tuple[dict, list[dict]]], scorer: Scorer, lead_card: bool = True) -> None:
+    """Per item precision and recall on the perfect transcripts and on the model's, the mean error of the
+    calls' totals, and the lead card's facts."""
+    print(f"\n### {name}: {len(calls)} calls, script {scorer.script.name}\n")
+    print("| item | perfect P | perfect R | recognised P | recognised R | in calls |")
+    print("|---|---|---|---|---|---|")
+    perfect = tally((scorer.score(Conversation.from_lines(truth["turns"])), set(truth["stages"])) for truth, _ in calls)
+    heard = tally((scorer.score(Conversation.from_lines(lines)), set(truth["stages"])) for truth, lines in calls)
+    for item, counts in heard.items():
+        exact = perfect[item]
+        print(f"| {item} | {exact.precision:.2f} | {exact.recall:.2f} | {counts.precision:.2f} | {counts.recall:.2f} "
+              f"| {counts.true_positives + counts.false_negatives} |")
+    print(f"| **micro** | {_micro(perfect)} | {_micro(heard)} | |")
+    errors = [abs(scorer.score(Conversation.from_lines(lines)).total - true_total(scorer, truth)) for truth, lines in calls]
+    print(f"\nmean call-score error against the true stages: {sum(errors) / len(errors):.1f} points "
+          f"(largest {max(errors):.1f})")
+    if lead_card:
+        print("\n| lead card | precision | recall |")
+        print("|---|---|---|")
+        for field, counts in lead_card_tally(scorer, calls).items():
+            print(f"| {field} | {counts.precision:.2f} | {counts.recall:.2f} |")
+
+
+def _micro(counts: dict[str, Tally]) -> str:
+    total = Tally(*(sum(getattr(tally, part) for tally in counts.values())
+                    for part in ("true_positives", "false_positives", "false_negatives")))
+    return f"{total.precision:.2f} | {total.recall:.2f}"
 
 
 def main() -> None:
@@ -192,6 +230,8 @@ def main() -> None:
     scorer = Scorer(load_script(SCRIPT))
     corpus = transcripts(CORPUS)
     report("shared corpus", corpus, scorer)
+    report("car dealership (tests/data/corpus-cars, its script written before its calls)",
+           transcripts(CARS / "calls"), Scorer(load_script(CARS / "script.yaml")), lead_card=False)
     generated = paraphrased_calls(args.paraphrased, args.seed)
     everything = corpus
     if generated is not None:

@@ -65,12 +65,17 @@ class Stream:
         return cls(words, forms, starts, turns, dict(positions))
 
 
+UTTERANCE_GAP_SECONDS = 1.5  # a speaker's lines this close, with at most a "угу" of the other between, are one utterance
+BACKCHANNEL_WORDS = 1
+
+
 @dataclass
 class Conversation:
     turns: list[Turn]  # by start
     streams: dict[str, Stream]
     duration: float
     talk: dict[str, float]  # seconds each speaker talked
+    utterances: list[int] = field(default_factory=list)  # each turn's utterance: a phrase is heard within one
 
     @classmethod
     def from_lines(cls, lines: Iterable[Mapping[str, Any]], duration: float | None = None) -> Conversation:
@@ -90,7 +95,7 @@ class Conversation:
             indexes += [index] * len(words)
         end = max((turn.end for turn in turns), default=0.0)
         streams = {speaker: Stream.of(*lists) for speaker, lists in said.items()}
-        return cls(turns, streams, max(duration or 0.0, end), dict(talk))
+        return cls(turns, streams, max(duration or 0.0, end), dict(talk), _utterances(turns))
 
     @property
     def mixed(self) -> bool:
@@ -104,6 +109,27 @@ class Conversation:
         """The lines of ``first_turn``'s speaker from it to ``last_turn``, as recognised."""
         speaker = self.turns[first_turn].speaker
         return " ".join(turn.text for turn in self.turns[first_turn:last_turn + 1] if turn.speaker == speaker)
+
+
+def _utterances(turns: list[Turn]) -> list[int]:
+    """Each turn's utterance number: a line starts a new one unless the same speaker's previous line ended
+    under ``UTTERANCE_GAP_SECONDS`` before it and the others said no more than a backchannel meanwhile
+    ("Предлагаю встретиться" – "угу" – "в нашем офисе"). A word of the previous question never completes
+    the next."""
+    utterances: list[int] = []
+    last: dict[str, int] = {}  # speaker → their latest turn
+    number = -1
+    for index, turn in enumerate(turns):
+        previous = last.get(turn.speaker)
+        between = turns[previous + 1:index] if previous is not None else []
+        if previous is None or turn.start - turns[previous].end >= UTTERANCE_GAP_SECONDS or any(
+                len(other.text.split()) > BACKCHANNEL_WORDS for other in between):
+            number += 1
+            utterances.append(number)
+        else:
+            utterances.append(utterances[previous])
+        last[turn.speaker] = index
+    return utterances
 
 
 def _starts(turn: Turn, count: int, recognised: Sequence[Any]) -> list[float]:

@@ -2,9 +2,11 @@
 
 An example phrase becomes its distinct dictionary forms ("Как я могу к вам
 обращаться?" → как, я, мочь, к, вы, обращаться). It is heard where enough of
-them (the ``threshold`` share) occur close together in one speaker's words:
-within the phrase's length plus a little slack, in any order, across the
-speaker's consecutive lines. A heard word counts as an example's word when its
+them (the ``threshold`` share) occur close together in one utterance of one
+speaker (a line, or lines split only by a pause or the other's "угу":
+``Conversation.utterances``): within the phrase's length plus a little slack,
+in any order; never pieced together from two, where a word of the previous
+question could complete the next. A heard word counts as an example's word when its
 dictionary or normal form is the same, or alike to ``fuzz`` (0-100, the
 ``rapidfuzz`` ratio), which forgives a misrecognised letter in a long word;
 a long script word also counts inside a longer heard word (the best-matching
@@ -133,7 +135,7 @@ class Listening:
         best: Heard | None = None
         for text in phrases:
             found = [_between(places.get(term, NOWHERE), first, stop) for term in self.matcher.term_ids(text)]
-            heard = _best_window(self.matcher.phrases[text], found, stream, tolerance.threshold)
+            heard = _best_window(self.matcher.phrases[text], found, stream, self._utterances(stream), tolerance.threshold)
             if heard is not None and (best is None or (heard.similarity, -heard.start) > (best.similarity, -best.start)):
                 best = heard
         return best
@@ -150,6 +152,11 @@ class Listening:
         little of it was heard; None if not one of their words was: what a head of sales would look at
         when an item was not met."""
         return self.find(speaker, phrases, Tolerance(threshold=ANY_WORD, fuzz=tolerance.fuzz), since, until)
+
+    def _utterances(self, stream: Stream) -> list[int]:
+        """The utterance of each word of ``stream``."""
+        utterances = self.conversation.utterances
+        return [utterances[turn] for turn in stream.turns]
 
     def _places(self, speaker: str, stream: Stream, fuzz: int) -> dict[int, list[int]]:
         """Script word → where ``speaker`` said a word alike to it (to ``fuzz``), in order."""
@@ -180,7 +187,9 @@ def _between(positions: list[int], first: int, stop: int) -> list[int]:
     return positions[bisect_left(positions, first):bisect_left(positions, stop)]
 
 
-def _best_window(phrase: Phrase, found: list[list[int]], stream: Stream, threshold: float) -> Heard | None:
+def _best_window(
+    phrase: Phrase, found: list[list[int]], stream: Stream, utterances: list[int], threshold: float
+) -> Heard | None:
     """The densest place of the phrase's words (``found``: where each was heard, in order), if one holds
     enough of them: at most len(terms) + slack words holding the most distinct terms; of those, the
     tightest, then the earliest."""
@@ -212,7 +221,7 @@ def _best_window(phrase: Phrase, found: list[list[int]], stream: Stream, thresho
     )
     if not hits:
         return None
-    best = _densest(hits, terms, width, need)
+    best = _densest(hits, utterances, terms, width, need)
     if best is None:
         return None
     distinct, _, first, last = best
@@ -231,10 +240,13 @@ def _enough_near(found: list[list[int]], anchor: int, width: int, need: int) -> 
     return False
 
 
-def _densest(hits: list[tuple[int, int]], terms: int, width: int, need: int) -> tuple[int, int, int, int] | None:
-    """Over ``hits`` (position, term), the window of fewer than ``width`` words with the most distinct terms,
-    then the tightest, then the earliest, as (distinct, -span, first position, last position). Each
-    window is trimmed on the left of terms repeated later in it."""
+def _densest(
+    hits: list[tuple[int, int]], utterances: list[int], terms: int, width: int, need: int
+) -> tuple[int, int, int, int] | None:
+    """Over ``hits`` (position, term), the window of fewer than ``width`` words of one utterance
+    (``utterances``: each position's) with the most distinct terms, then the tightest, then the earliest, as
+    (distinct, -span, first position, last position). Each window is trimmed on the left of terms repeated
+    later in it."""
     places = [position for position, _ in hits]
     whose = [which for _, which in hits]
     counts = [0] * terms
@@ -245,7 +257,8 @@ def _densest(hits: list[tuple[int, int]], terms: int, width: int, need: int) -> 
         if not counts[term]:
             distinct += 1
         counts[term] += 1
-        while position - places[left] >= width or counts[whose[left]] > 1:
+        while (position - places[left] >= width or utterances[places[left]] != utterances[position]
+               or counts[whose[left]] > 1):
             counts[whose[left]] -= 1
             if not counts[whose[left]]:
                 distinct -= 1

@@ -129,7 +129,7 @@ async def test_a_script_is_tried_on_a_call_without_storing_anything(api, session
     assert met["greeting"] is True and met["ask_name"] is False
     name = next(fact for fact in trial["lead_card"] if fact["field"] == "name")
     assert (name["value"], name["quote"]) == ("Мария", "Здравствуйте, меня зовут Мария.") and 4.5 <= name["start"] <= 6.0
-    stricter = SCRIPT.replace("Добрый день, компания", "Доброе утро, агентство")
+    stricter = SCRIPT.replace("Добрый день, компания", "Доброе утро, агентство недвижимости")
     changed = await (await try_script(api, call_id, stricter)).json()
     assert next(item for item in changed["items"] if item["id"] == "greeting")["met"] is False
     assert changed["total"] < trial["total"]

@@ -65,6 +65,15 @@ def test_a_phrase_split_over_two_lines_of_the_manager_is_heard_at_its_first_word
     assert (found.first_turn, found.last_turn) == (0, 2)
 
 
+@pytest.mark.parametrize("between, heard_it", [("Угу", True), ("Нет, я пока не готов смотреть", False)])
+def test_a_phrase_spans_lines_only_across_a_backchannel(between, heard_it):
+    """Two lines of the manager are one utterance when the client only said "угу" between them; after a
+    real answer they are two, and the words of one never complete the other."""
+    found = heard("Давайте я запишу вас на просмотр квартиры",
+                  manager(0, "Давайте я запишу вас"), client(2.2, between), manager(3, "на просмотр квартиры"))
+    assert (found is not None) is heard_it
+
+
 def test_the_evidence_is_the_tightest_place_not_a_stray_earlier_word():
     found = heard("Сколько комнат вам нужно?",
                   manager(0, "Слушаю вас"), manager(1.5, "Сколько комнат вам нужно?", seconds=2))
