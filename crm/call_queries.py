@@ -119,6 +119,27 @@ class CallQueries:
             )
             return {call.id: call for call in calls}
 
+    async def recent_conversations(
+        self, scope: Scope, direction: str | None, dids: Sequence[str], min_talk_seconds: float, limit: int
+    ) -> list[Call]:
+        """The ``limit`` latest answered calls of ``direction`` (None: any) and ``dids`` (empty: any), talked
+        ``min_talk_seconds`` or more, with a finished transcript (loaded), that the scope sees."""
+        query = (
+            select(Call)
+            .join(Transcript, Transcript.call_id == Call.id)
+            .where(visible_calls(scope), Call.disposition == "answered", Call.talk_seconds >= min_talk_seconds,
+                   Transcript.status == "done")
+            .options(selectinload(Call.transcript))
+            .order_by(Call.started_at.desc(), Call.id.desc())
+            .limit(limit)
+        )
+        if direction is not None:
+            query = query.where(Call.direction == direction)
+        if dids:
+            query = query.where(Call.did.in_(list(dids)))
+        async with self._sessions() as session:
+            return list(await session.scalars(query))
+
     async def card(self, scope: Scope, call_id: int) -> CallCardData:
         async with self._sessions() as session:
             call = await session.scalar(

@@ -4,6 +4,9 @@ script being written on a real call."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import asdict
+
 from aiohttp import web
 from pydantic import BaseModel, Field
 
@@ -14,11 +17,12 @@ from api.registry import Routes
 from api.validation import Schema, Timestamp
 from crm.call_queries import CallCardData, CallQueries
 from jobs.http import STREAM_ID, QueueDepth, Requeued, queue_depth, requeue_dead
+from qa.calibration import CalibrationCall, calibrate, with_example
 from qa.conversation import Conversation
-from qa.eligibility import no_conversation_in
+from qa.eligibility import MIN_TALK_SECONDS, no_conversation_in
 from qa.library import ScriptLibrary
 from qa.scoring import Scorer
-from qa.script import ScriptError, parse_script
+from qa.script import Direction, ScriptError, parse_script
 from storage.models import CallScore, QaScript, Transcript
 from transcription.service import Status
 
@@ -26,6 +30,7 @@ routes = Routes("qa")
 
 SCRIPT_NAME = r"[\w.-]{1,80}"
 MAX_SCRIPT_BYTES = 256 * 1024
+MAX_CALIBRATION_CALLS = 200
 
 
 class EvidenceOut(BaseModel):
@@ -250,6 +255,73 @@ async def trial_score(request: web.Request, principal: Principal, call_id: int) 
     return TrialScore(call_id=call_id, script=score.script, total=score.total, passed=score.passed,
                       items=[ItemOut(**item) for item in score.as_dict()["items"]],
                       lead_card=[FactOut(**vars(fact)) for fact in facts])
+
+
+class CalibrationQuery(Schema):
+    calls: int = Field(default=20, ge=1, le=MAX_CALIBRATION_CALLS, description="How many of the latest calls.")
+
+
+class CandidateOut(BaseModel):
+    call_id: int
+    quote: str
+    start: float = Field(description="The second of the call it was said at.")
+    similarity: float = Field(description="Share of the example's words heard there.")
+    example: str = Field(description="The example it came nearest to.")
+
+
+class ItemCalibrationOut(BaseModel):
+    id: str
+    title: str
+    kind: str
+    applied: int = Field(description="Calls the item applied to.")
+    met: int
+    borderline: list[CandidateOut] = Field(description="The nearest misses first: ways of saying it no example covers?")
+
+
+class CalibrationOut(BaseModel):
+    calls: list[int] = Field(description="The calls tried, latest first.")
+    items: list[ItemCalibrationOut]
+
+
+@routes.post("/qa/calibration", roles=TRY_SCRIPTS, query=CalibrationQuery, response=CalibrationOut,
+             consumes="application/yaml", errors=(400,))
+async def calibration(request: web.Request, principal: Principal, query: CalibrationQuery) -> CalibrationOut:
+    """Try a script (the YAML as the request body, not saved) on the latest calls it applies to (answered,
+    with a conversation and a finished transcript): how many met each item, and the borderline misses."""
+    source = await _script_text(request)
+    try:
+        script = parse_script(source)
+    except ScriptError as error:
+        raise _invalid(error) from None
+    applies = script.applies_to
+    direction = None if applies.direction == Direction.ANY else str(applies.direction)
+    calls = await CallQueries(context(request).sessions).recent_conversations(
+        data_scope(principal), direction, applies.dids, MIN_TALK_SECONDS, query.calls)
+    tried = [CalibrationCall(call.id, call.transcript.lines or (), call.transcript.audio_seconds)
+             for call in calls if no_conversation_in(call) is None]
+    items = await asyncio.to_thread(calibrate, script, tried)  # a few ms a call: off the event loop
+    return CalibrationOut(calls=[call.call_id for call in tried],
+                          items=[ItemCalibrationOut(**asdict(item)) for item in items])
+
+
+class NewExample(Schema):
+    source: str = Field(max_length=MAX_SCRIPT_BYTES, description="The script's YAML, as in the editor.")
+    item: str = Field(max_length=80, description="A phrase item's id.")
+    example: str = Field(min_length=1, max_length=500, description="The words to add as one of its examples.")
+
+
+class ScriptText(BaseModel):
+    source: str
+
+
+@routes.post("/qa/script-examples", roles=CONFIGURE, body=NewExample, response=ScriptText, errors=(400,))
+async def add_example(request: web.Request, principal: Principal, body: NewExample) -> ScriptText:
+    """The script with ``example`` added to the item's examples, the rest of its text as written (nothing
+    is saved: save it as a new version when it reads right)."""
+    try:
+        return ScriptText(source=with_example(body.source, body.item, body.example))
+    except ScriptError as error:
+        raise _invalid(error) from None
 
 
 @routes.delete("/qa/scripts/{name}", roles=CONFIGURE, text_params={"name": SCRIPT_NAME})

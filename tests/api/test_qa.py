@@ -174,3 +174,55 @@ async def test_the_scoring_queue_and_its_dead_letters_are_for_the_head_of_sales_
     assert (await api.call("POST", "/qa/dead-letters/1-0/retry", "rop")).status == 404
     assert await api.json("POST", f"/qa/dead-letters/{dead['id']}/retry", "admin", status=202) == {"queued": True}
     assert (await api.json("GET", "/qa/queue", "rop"))["waiting"] == 1
+
+
+async def calibrate_on(api, text: str, user: str = "rop", calls: int = 20):
+    return await api.call("POST", f"/qa/calibration?calls={calls}", user, data=text.encode("utf-8"),
+                          headers={"Content-Type": "application/yaml"})
+
+
+async def test_a_script_is_calibrated_on_the_latest_calls_and_a_near_miss_becomes_an_example(api, sessions, department):
+    """Tried on the latest calls with a conversation: each item's count, and its near misses; one of them
+    added to the item's examples (the YAML otherwise as written) meets it on those calls."""
+    greeting = "  - {id: greeting, kind: phrase, within_first: 15, examples: [\"Компания СтройИнвест, отдел продаж\"]}"
+    script = f"name: t\napplies_to: {{direction: inbound}}\nitems:\n{greeting}\n  - {{id: needs, kind: phrase, examples: [\"Какая квартира вас интересует?\"]}}\n"
+    first, second = await transcribed_call(sessions, department, "a"), await transcribed_call(sessions, department, "b")
+    await add_call(sessions, "missed", disposition="missed", talk=0.0)  # no conversation: not tried
+    outbound = await add_call(sessions, "out", answered_by=department.ivan, direction="outbound")
+    async with sessions() as session, session.begin():
+        session.add(Transcript(call_id=outbound, status="done", lines=LINES, audio_seconds=12.0))  # not its direction
+
+    response = await calibrate_on(api, script)
+    assert response.status == 200, await response.text()
+    result = await response.json()
+    assert sorted(result["calls"]) == sorted([first, second])
+    items = {item["id"]: item for item in result["items"]}
+    assert (items["needs"]["applied"], items["needs"]["met"]) == (2, 2)
+    assert (items["greeting"]["applied"], items["greeting"]["met"]) == (2, 0)
+    near = items["greeting"]["borderline"][0]
+    assert near["quote"] == "Добрый день! Компания СтройИнвест, меня зовут Анна." and 0.5 <= near["start"] < 4.0
+    assert near["similarity"] == 0.5 and near["example"] == "Компания СтройИнвест, отдел продаж"
+
+    added = await api.json("POST", "/qa/script-examples", "rop",
+                           json={"source": script, "item": "greeting", "example": near["quote"]})
+    assert added["source"].startswith("name: t\napplies_to: {direction: inbound}\n")  # the rest as written
+    again = {item["id"]: item for item in (await (await calibrate_on(api, added["source"])).json())["items"]}
+    assert again["greeting"]["met"] == 2 and again["greeting"]["borderline"] == []
+
+
+async def test_calibration_and_examples_refuse_bad_input_and_the_wrong_roles(api, sessions, department):
+    assert (await calibrate_on(api, SCRIPT, user="ivan")).status == 403  # a manager writes no scripts
+    assert (await calibrate_on(api, SCRIPT, user="admin")).status == 403  # an admin reads no calls
+    assert (await calibrate_on(api, "name: t\nitems: [")).status == 400
+    assert (await calibrate_on(api, SCRIPT, calls=0)).status == 422
+    assert (await calibrate_on(api, SCRIPT, calls=100000)).status == 422
+    empty = await (await calibrate_on(api, SCRIPT)).json()
+    assert empty["calls"] == [] and all(item["applied"] == 0 for item in empty["items"])
+    for body, problem in (({"source": SCRIPT, "item": "nothing", "example": "x"}, "no such phrase item"),
+                          ({"source": SCRIPT, "item": "rudeness", "example": "x"}, "no such phrase item"),
+                          ({"source": "name: [", "item": "greeting", "example": "x"}, "not valid YAML")):
+        response = await api.call("POST", "/qa/script-examples", "rop", json=body)
+        assert response.status == 400 and any(problem in text for text in (await response.json())["details"])
+    assert (await api.call("POST", "/qa/script-examples", "rop", json={"source": SCRIPT})).status == 422
+    assert (await api.call("POST", "/qa/script-examples", "ivan",
+                           json={"source": SCRIPT, "item": "greeting", "example": "x"})).status == 403

@@ -151,6 +151,35 @@ async def test_the_head_of_sales_tries_a_script_on_a_call_before_saving_it(brows
     assert active.version == 2 and "Доброе утро, агентство Простор" in active.source
 
 
+async def test_the_head_of_sales_calibrates_a_script_and_adopts_a_near_miss_as_an_example(browser, site):
+    """Tried on the latest calls, the greeting written one way is missed in every call, the managers'
+    own greeting its nearest miss; one click adds it to the examples, and once saved the calls are
+    queued to be scored again by the new version."""
+    page = await logged_in(browser, site, "rop")
+    await settings_tab(page, "Скрипты продаж")
+    await page.get_by_role("button", name="Изменить: realty-inbound").click()
+    editor = page.get_by_label("Скрипт (YAML)")
+    await editor.fill((await editor.input_value()).replace(GREETINGS, "      - Здравствуйте, агентство Простор, отдел аренды\n"))
+    await page.get_by_role("button", name="Проверить на 30 последних звонках").click()
+    greeting = page.locator(".calibration [data-item='greeting']")
+    await greeting.get_by_text("выполнен в 0 из").wait_for()
+    nearest = greeting.locator("li").first
+    quote = (await nearest.inner_text()).split("»")[0].removeprefix("«")
+    await nearest.get_by_role("button", name="добавить как пример").click()
+    await page.wait_for_function("quote => document.querySelector('textarea.yaml').value.includes(quote)", arg=quote)
+    await page.get_by_role("button", name="Проверить на 30 последних звонках").click()
+    await greeting.get_by_text("выполнен в 0 из").wait_for(state="detached")  # met where said so now
+
+    await page.get_by_role("button", name="Проверить и сохранить").click()
+    await page.get_by_role("status").get_by_text("Сохранено: realty-inbound, версия 2").wait_for()
+    await page.get_by_role("button", name="Проверить на 30 последних звонках").click()
+    await page.get_by_role("button", name="Пересчитать эти звонки по версии 2").click()
+    await page.get_by_text("Звонков в очереди на пересчёт:").wait_for()
+    async with site.services.sessions() as session:
+        active = await session.scalar(select(QaScript).where(QaScript.active))
+    assert active.version == 2 and quote in active.source
+
+
 async def test_an_admin_adds_a_manager_and_their_login_who_then_signs_in(browser, site):
     page = await logged_in(browser, site, "admin", landing="Настройки")
     assert await page.get_by_role("link", name="Звонки").count() == 0  # an admin sees no call data

@@ -360,6 +360,13 @@ export default {
   "scripts.triedOn": "Оценка по тексту в редакторе (не сохранена):",
   "scripts.tryNeedsCalls": "Пробовать скрипт на звонках может руководитель отдела продаж.",
   "scripts.leadCard": "В карточку лида попало бы",
+  "scripts.calibrateTitle": "Проверить на последних звонках",
+  "scripts.calibrate": "Проверить на 30 последних звонках",
+  "scripts.calibratedOn": "Текст из редактора на {count} последних звонках с разговором:",
+  "scripts.metOf": "— выполнен в {met} из {applied}",
+  "scripts.adopt": "добавить как пример",
+  "scripts.rescore": "Пересчитать эти звонки по версии {version}",
+  "scripts.rescored": "Звонков в очереди на пересчёт: {count}",
   "scripts.none": "Скриптов нет: звонки не оцениваются",
 
   "users.add": "Добавить пользователя",

@@ -1,6 +1,9 @@
 // Sales scripts (GET/POST/DELETE /api/qa/scripts): the YAML edited in place,
-// checked by the API on saving (a new version; every problem listed), and tried
-// on a real call's transcript first (POST /api/calls/{id}/trial-score, nothing stored).
+// checked by the API on saving (a new version; every problem listed), tried
+// on a real call's transcript first (POST /api/calls/{id}/trial-score, nothing
+// stored), and calibrated on the latest calls (POST /api/qa/calibration): each
+// item's count and its near misses, any of which becomes a new example in one
+// click (POST /api/qa/script-examples); once saved, those calls are re-scored.
 import { html, useState } from "../../../vendor/htm-preact.mjs";
 import { api } from "../../api.js";
 import { Empty, Loaded, Section } from "../../components/common.js";
@@ -51,6 +54,48 @@ function Trial({ source, canTry }) {
   </form>`;
 }
 
+// the editor's text tried on the latest calls; a near miss added to its item's examples in the editor;
+// after saving, the calls re-scored with the version just stored
+function Calibration({ source, setSource, saved }) {
+  const [error, run] = useAction();
+  const [result, setResult] = useState(null);
+  const [rescored, setRescored] = useState(null);
+  function calibrate() {
+    setResult(null);
+    setRescored(null);
+    return run(async () => setResult(await api("POST", "/qa/calibration?calls=30", source, YAML)));
+  }
+  function adopt(item, candidate) {
+    return run(async () => {
+      const changed = await api("POST", "/qa/script-examples", { source, item: item.id, example: candidate.quote });
+      setSource(changed.source);
+    });
+  }
+  function rescore() {
+    return run(async () => {
+      const queued = await Promise.all(result.calls.map((id) => api("POST", `/calls/${id}/score`, { script_id: saved.id })));
+      setRescored(queued.length);
+    });
+  }
+  return html`<div class="calibration">
+    <button type="button" class="secondary" onClick=${calibrate}>${t("scripts.calibrate")}</button>
+    <${Problem} error=${error} />
+    ${result && html`<div role="status">
+      <p>${t("scripts.calibratedOn", { count: result.calls.length })}</p>
+      <ul class="calibration-items">${result.items.filter((item) => item.kind !== "metric").map((item) => html`<li key=${item.id} data-item=${item.id}>
+        <strong>${item.title || item.id}</strong> ${t("scripts.metOf", { met: item.met, applied: item.applied })}
+        ${item.borderline.length > 0 && html`<ul>${item.borderline.map((near) => html`<li key=${`${near.call_id}-${near.start}`}>
+          «${near.quote}» <small>(<a href=${link(`/calls/${near.call_id}`)}>${t("call.title", { id: near.call_id })}</a>,
+          ${Math.round(near.similarity * 100)} %)</small>
+          <button type="button" class="link" onClick=${() => adopt(item, near)}>${t("scripts.adopt")}</button></li>`)}</ul>`}
+      </li>`)}</ul>
+      ${saved && result.calls.length > 0 && html`<button type="button" class="secondary" onClick=${rescore}>
+        ${t("scripts.rescore", { version: saved.version })}</button>`}
+      ${rescored !== null && html`<p>${t("scripts.rescored", { count: rescored })}</p>`}
+    </div>`}
+  </div>`;
+}
+
 function Versions({ name, onOpen }) {
   const versions = useApi(`/qa/scripts/${encodeURIComponent(name)}`);
   return html`<details class="versions"><summary>${t("scripts.versions")}</summary>
@@ -91,6 +136,8 @@ function ScriptEditor({ script, canTry, onSaved, onClose }) {
     ${shown && html`<${Versions} key=${shown.id} name=${shown.name} onOpen=${setSource} />`}
     <h4>${t("scripts.tryTitle")}</h4>
     <${Trial} source=${source} canTry=${canTry} />
+    ${canTry && html`<h4>${t("scripts.calibrateTitle")}</h4>
+      <${Calibration} source=${source} setSource=${setSource} saved=${saved} />`}
   </div>`;
 }
 
