@@ -217,7 +217,7 @@ def _phrases(script: Script) -> list[str]:
         elif isinstance(item, StopWordsItem):
             phrases += item.phrases
     lead_card = script.lead_card
-    phrases += lead_card.name_questions
+    phrases += lead_card.name_questions + lead_card.source_questions
     phrases += [word for words in lead_card.sources.values() for word in words]
     phrases += [word for values in lead_card.interests.values() for words in values.values() for word in words]
     return phrases

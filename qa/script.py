@@ -132,6 +132,9 @@ class LeadCardRules(Strict):
 
     name_questions: list[str] = Field(default_factory=list, description="How the manager asks the name.")
     sources: dict[str, list[str]] = Field(default_factory=dict, description="Source → the words that name it.")
+    source_questions: list[str] = Field(
+        default_factory=list, description="How the manager asks where the client heard of us: a reply naming none "
+                                          "of the sources is kept as 'другое: <the reply>'.")
     interests: dict[str, dict[str, list[str]]] = Field(
         default_factory=dict, description="Field → value → the words that name it (e.g. rooms → двухкомнатная)."
     )

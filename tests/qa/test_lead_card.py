@@ -7,6 +7,7 @@ from tests.qa.support import client, dialogue, manager, script
 RULES = """
 lead_card:
   name_questions: ["Как вас зовут?", "Как я могу к вам обращаться?"]
+  source_questions: ["Откуда вы о нас узнали?"]
   sources:
     Авито: [авито]
     Знакомые: [от знакомых, посоветовали]
@@ -65,3 +66,19 @@ def test_nothing_said_gives_no_facts():
 
 def test_a_mixed_recording_gives_no_facts():
     assert facts({**client(0, "Меня зовут Иван, хочу однушку"), "speaker": "unknown"}) == {}
+
+
+def test_a_client_who_says_this_is_them_is_named_and_the_managers_own_name_never_is():
+    found = facts(manager(0, "Добрый день, меня зовут Сергей"), client(3, "Сергей, здравствуйте, это Ольга", seconds=3))
+    assert found["name"].value == "Ольга" and found["name"].start > 4.5  # the last of her four words
+    asked = facts(manager(0, "Меня зовут Анна. Как вас зовут?", seconds=3), client(4, "Анна"))
+    assert "name" not in asked  # the manager's own name: the client repeating it, not giving theirs
+
+
+def test_a_source_the_script_does_not_list_is_kept_as_other_with_the_reply():
+    found = facts(manager(0, "Откуда вы о нас узнали?"), client(3, "В телеграм-канале видел пост", seconds=2))
+    assert found["source"] == Fact("source", "другое: В телеграм-канале видел пост", "В телеграм-канале видел пост", 3.0)
+    listed = facts(manager(0, "Откуда вы о нас узнали?"), client(3, "Друзья посоветовали", seconds=2))
+    assert listed["source"].value == "Знакомые"
+    unasked = facts(client(3, "В телеграм-канале видел пост", seconds=2))
+    assert "source" not in unasked
