@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from callcenter.stopping import stop_tasks
 from pbx.ami.connector import AmiConnector
 from pbx.ami.relay import REQUESTS_KEY, ActionRelay
 from pbx.simulator.ami_server import AmiServer
@@ -49,8 +50,7 @@ async def leader(asterisk, redis):
     relay = ActionRelay(redis, connector)
     serving = asyncio.create_task(relay.serve())
     yield relay
-    serving.cancel()
-    await asyncio.gather(serving, return_exceptions=True)
+    await stop_tasks([serving])
     await connector.stop()
 
 
@@ -94,8 +94,7 @@ async def test_without_a_leader_the_caller_times_out_and_a_late_leader_sends_not
         assert await redis.llen(REQUESTS_KEY) == 0  # taken, and dropped: its caller gave up
         assert ami.originated == []
     finally:
-        serving.cancel()
-        await asyncio.gather(serving, return_exceptions=True)
+        await stop_tasks([serving])
         await connector.stop()
 
 
@@ -106,5 +105,4 @@ async def test_a_leader_cut_off_from_asterisk_answers_with_a_connection_error(re
         with pytest.raises(ConnectionError, match="not connected"):
             await follower(redis).send_action(ORIGINATE)
     finally:
-        serving.cancel()
-        await asyncio.gather(serving, return_exceptions=True)
+        await stop_tasks([serving])

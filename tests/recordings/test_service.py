@@ -12,6 +12,7 @@ from callcenter.bus import CALL_ENDED, RECORDING_READY, DomainEvent, EventBus
 from callcenter.clock import FakeClock
 from crm.call_cards import CallCardStore
 from pbx.tracker.model import CallRecord, Direction, Disposition
+from callcenter.stopping import stop_tasks
 from recordings.checks import sha256_of
 from recordings.service import PickupPolicy, RecordingService
 from recordings.store import LocalStore
@@ -74,7 +75,7 @@ async def test_call_ended_registers_the_split_recording(rig):
             while not rig.ready:
                 await asyncio.sleep(0.02)
     finally:
-        worker.cancel()
+        await stop_tasks([worker])
     row = await rig.row()
     assert (row.status, row.error, row.path) == ("ok", "", KEY)
     assert (row.size_bytes, row.duration_seconds, row.channels) == (1017644, pytest.approx(63.6), 1)
@@ -176,5 +177,5 @@ async def test_a_failing_store_leaves_the_recording_pending_and_the_worker_going
             while len(rig.ready) < 2:  # the failed one is swept up again 0.2 s later
                 await asyncio.sleep(0.02)
     finally:
-        worker.cancel()
+        await stop_tasks([worker])
     assert sorted(ready["linkedid"] for ready in rig.ready) == ["1795430021.0", "2.0"]
