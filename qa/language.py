@@ -23,6 +23,7 @@ class WordForm:
     is_name: bool  # a first name ("Иван", "Марии"): the lead card's name
     content: bool  # a noun, adjective, verb or numeral, not a pronoun, preposition or particle
     known: bool  # in the dictionary (a brand like "авито" is not)
+    pos: str  # the likeliest part of speech (pymorphy's tag: NOUN, VERB, ADJF...), "" if none
 
 
 @cache
@@ -45,7 +46,7 @@ def analyse(word: str) -> WordForm:
         is_name = any("Name" in parse.tag for parse in parses[:3] if parse.score >= best.score / 4)
         content = best.tag.POS in CONTENT and "Apro" not in best.tag
         form = _forms[word] = WordForm(best.normal_form.replace("ё", "е"), is_name, content,
-                                       _analyzer().word_is_known(word))
+                                       _analyzer().word_is_known(word), str(best.tag.POS or ""))
     return form
 
 
