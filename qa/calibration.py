@@ -3,7 +3,7 @@
 The head of sales tries a script (as written in the editor, not yet saved) on
 the last N calls it would apply to: for each item, how many calls it applied
 to and how many met it, and the borderline misses, the places that came
-nearest without being heard (``BORDERLINE`` of an example's words or more).
+nearest without being heard (``qa.phrases.NEAREST`` of an example's words or more).
 A borderline candidate is usually a way the managers really say it that no
 example covers yet: ``with_example`` adds it to the item's examples in the
 YAML, keeping the rest of the text as written, and the next version re-scores
@@ -25,7 +25,6 @@ from qa.conversation import Conversation
 from qa.scoring import Scorer
 from qa.script import PhraseItem, Script, ScriptError, parse_script
 
-BORDERLINE = 0.3  # a miss whose nearest place holds this share of an example's words is worth a look
 CANDIDATES = 5  # per item, the nearest first
 
 
@@ -67,7 +66,7 @@ def calibrate(script: Script, calls: Sequence[CalibrationCall]) -> list[ItemCali
             outcome.applied += 1
             outcome.met += bool(item.met)
             near = item.closest
-            if not item.met and near is not None and near.similarity is not None and near.similarity >= BORDERLINE:
+            if not item.met and near is not None and near.similarity is not None:
                 outcome.borderline.append(Candidate(call.call_id, near.quote, near.start, near.similarity, near.example))
     for outcome in results.values():
         outcome.borderline = sorted(outcome.borderline, key=lambda found: -found.similarity)[:CANDIDATES]

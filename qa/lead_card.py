@@ -76,9 +76,15 @@ def _introduces(stream: Stream, index: int) -> bool:
 
 
 def _introduced(stream: Stream) -> set[str]:
-    """The first names a speaker introduced themselves with (the manager's own: never the client's)."""
-    return {stream.lemmas[index] for index, word in enumerate(stream.words)
-            if analyse(word).is_name and _introduces(stream, index)}
+    """The first names a speaker introduced themselves with (the manager's own: never the client's): looked
+    for only after the words that introduce one."""
+    names = set()
+    for word, within in INTRODUCTIONS.items():
+        for place in stream.positions.get(word, ()):
+            for index in range(place + 1, min(place + within + 1, len(stream.words))):
+                if stream.turns[index] == stream.turns[place] and analyse(stream.words[index]).is_name:
+                    names.add(stream.lemmas[index])
+    return names
 
 
 def _other_source(rules: LeadCardRules, listening: Listening) -> Fact | None:

@@ -40,7 +40,7 @@ MIN_FUZZ = 70  # no item may ask for less (qa.script), so nothing weaker is reme
 GLUED_LETTERS = 6  # a script word this long may be found inside a longer heard word...
 GLUED_EXTRA = 3  # ...at least this many letters longer ("менеджер" in "менеджердмитри", not "сад" in "садик")
 REMEMBER_WORDS = 100_000
-ANY_WORD = 0.01  # a threshold one word of any example meets
+NEAREST = 0.3  # the share of an example's words a place needs to be shown as what came nearest
 NOWHERE: list[int] = []
 
 
@@ -117,6 +117,7 @@ class Listening:
         self.conversation = conversation
         self._heard: dict[str, list[tuple[list[int], tuple[tuple[int, int], ...]]]] = {}
         self._positions: dict[tuple[str, int], dict[int, list[int]]] = {}  # (speaker, fuzz) → term → positions
+        self._utterance_of: dict[str, list[int]] = {}  # speaker → each of their words' utterance
 
     def find(
         self,
@@ -132,10 +133,11 @@ class Listening:
         # the words said in [since, until] are positions [first, stop): a stream is in time order
         first, stop = bisect_left(stream.starts, since), bisect_right(stream.starts, until)
         places = self._places(speaker, stream, tolerance.fuzz)
+        utterances = self._utterances(speaker, stream)
         best: Heard | None = None
         for text in phrases:
             found = [_between(places.get(term, NOWHERE), first, stop) for term in self.matcher.term_ids(text)]
-            heard = _best_window(self.matcher.phrases[text], found, stream, self._utterances(stream), tolerance.threshold)
+            heard = _best_window(self.matcher.phrases[text], found, stream, utterances, tolerance.threshold)
             if heard is not None and (best is None or (heard.similarity, -heard.start) > (best.similarity, -best.start)):
                 best = heard
         return best
@@ -148,15 +150,17 @@ class Listening:
         since: float = 0.0,
         until: float = math.inf,
     ) -> Heard | None:
-        """The place that comes nearest to any of ``phrases`` (most of an example's words together), however
-        little of it was heard; None if not one of their words was: what a head of sales would look at
-        when an item was not met."""
-        return self.find(speaker, phrases, Tolerance(threshold=ANY_WORD, fuzz=tolerance.fuzz), since, until)
+        """The place that comes nearest to any of ``phrases`` (most of an example's words together) with at
+        least ``NEAREST`` of one's words; None if none does: what a head of sales would look at when an item
+        was not met."""
+        return self.find(speaker, phrases, Tolerance(threshold=NEAREST, fuzz=tolerance.fuzz), since, until)
 
-    def _utterances(self, stream: Stream) -> list[int]:
-        """The utterance of each word of ``stream``."""
-        utterances = self.conversation.utterances
-        return [utterances[turn] for turn in stream.turns]
+    def _utterances(self, speaker: str, stream: Stream) -> list[int]:
+        """The utterance of each word ``speaker`` said (``stream``), worked out once."""
+        if speaker not in self._utterance_of:
+            utterances = self.conversation.utterances
+            self._utterance_of[speaker] = [utterances[turn] for turn in stream.turns]
+        return self._utterance_of[speaker]
 
     def _places(self, speaker: str, stream: Stream, fuzz: int) -> dict[int, list[int]]:
         """Script word → where ``speaker`` said a word alike to it (to ``fuzz``), in order."""

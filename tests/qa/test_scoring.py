@@ -62,17 +62,17 @@ def test_a_greeting_after_its_window_is_missed_and_says_when_it_was_heard():
 def test_a_greeting_not_said_well_enough_shows_what_came_nearest():
     """Said in time but too little of it: "not heard in the first 10 s", with the candidate a head of sales
     may take for a new example."""
-    score = result(GREETING, manager(0.5, "Алло, компания на связи"), client(3, "Здравствуйте"))
+    score = result(GREETING, manager(0.5, "Алло, добрый вечер, компания на связи"), client(3, "Здравствуйте"))
     greeting = item(score, "greeting")
     assert (greeting.met, greeting.reason_code) == (False, "not_heard_first")
-    assert (greeting.closest.quote, greeting.closest.start) == ("Алло, компания на связи", 1.0)  # "компания"
-    assert greeting.closest.similarity == pytest.approx(0.25)  # 1 of the example's 4 words
+    assert (greeting.closest.quote, greeting.closest.start) == ("Алло, добрый вечер, компания на связи", 1.0)
+    assert greeting.closest.similarity == pytest.approx(0.5)  # 2 of the example's 4 words
     assert greeting.closest.example == "Добрый день, компания СтройИнвест"
 
 
-def test_nothing_alike_at_all_has_no_candidate():
-    greeting = item(result(GREETING, manager(0.5, "Алло"), client(3, "Здравствуйте")), "greeting")
-    assert (greeting.met, greeting.closest) == (False, None)
+def test_too_little_alike_has_no_candidate():
+    greeting = item(result(GREETING, manager(0.5, "Алло, компания на связи"), client(3, "Здравствуйте")), "greeting")
+    assert (greeting.met, greeting.closest) == (False, None)  # 1 of 4 words: under NEAREST
 
 
 def test_a_farewell_counts_only_near_the_end():
