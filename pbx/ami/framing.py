@@ -10,7 +10,13 @@ characters; this decoder replaces that path.
 Bad input never raises: an oversized message, a block with no ``Event`` or
 ``Response`` header, or undecodable bytes is counted, logged and skipped (or,
 for bad bytes, decoded with replacement characters), and framing resumes at the
-next terminator.
+next terminator. Two messages run together (a lost terminator) are split again
+at the second ``Event:`` line (or ``Response:``, in a block that starts with
+one), and a header repeated in one message keeps its first value, except the
+ones Asterisk itself repeats (a channel's ``ChanVariable`` lines, whatever
+their prefix, ``Variable``, a command's ``Output``): those keep every value, in
+a list. So an ``ActionID``, a ``Uniqueid`` or a ``Paused`` flag is always one
+string.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ EOL = "\r\n"
 BANNER_PREFIX = b"Asterisk Call Manager/"
 MAX_MESSAGE_BYTES = 64 * 1024
 HEADER_LINE = re.compile(r"^([^:\r\n ]+):[ ]?([^\r\n]*)", re.MULTILINE)
+MESSAGE_START = re.compile(r"^(?:Event|Response):", re.MULTILINE)
+REPEATED_BY_ASTERISK = ("ChanVariable", "Variable", "Output")  # header names (or their endings) with several values
 
 
 def header(headers: Mapping[str, str], name: str, default: str = "") -> str:
@@ -90,6 +98,8 @@ class FramingStats:
     messages: int = 0
     oversized: int = 0
     malformed: int = 0
+    merged: int = 0
+    repeated: int = 0
     undecodable: int = 0
     problems: list[str] = field(default_factory=list)
 
@@ -135,9 +145,7 @@ class AmiFrameDecoder:
             elif end - start > self.max_message_bytes:
                 self.stats.problem("oversized", f"{end - start} bytes")
             else:
-                message = self._parse(bytes(buffer[start:end]))
-                if message is not None:
-                    messages.append(message)
+                messages += self._parse(bytes(buffer[start:end]))
             start = end + len(TERMINATOR)
         del buffer[:start]
         if len(buffer) > self.max_message_bytes:
@@ -165,34 +173,59 @@ class AmiFrameDecoder:
         self._expect_banner = False
         return True
 
-    def _parse(self, raw: bytes) -> AmiMessage | None:
+    def _parse(self, raw: bytes) -> list[AmiMessage]:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             self.stats.problem("undecodable", repr(raw[:80]))
             text = raw.decode("utf-8", "replace")
-        headers = parse_headers(text)
-        if "Event" not in headers and "Response" not in headers:
-            if text.strip():
-                self.stats.problem("malformed", repr(text[:80]))
-            return None
-        self.stats.messages += 1
-        return AmiMessage(headers)
+        parts = split_merged(text)
+        if len(parts) > 1:
+            self.stats.problem("merged", f"{len(parts)} messages in one: {text[:80]!r}")
+        messages = []
+        for part in parts:
+            headers, repeated = parse_headers(part, REPEATED_BY_ASTERISK)
+            if repeated:
+                self.stats.problem("repeated", f"{', '.join(repeated)} kept its first value in {part[:80]!r}")
+            if "Event" not in headers and "Response" not in headers:
+                if part.strip():
+                    self.stats.problem("malformed", repr(part[:80]))
+                continue
+            self.stats.messages += 1
+            messages.append(AmiMessage(headers))
+        return messages
 
 
-def parse_headers(text: str) -> dict[str, str | list[str]]:
-    """``Key: Value`` lines to a dict; a repeated key collects its values in a list."""
+def split_merged(text: str) -> list[str]:
+    """A block split before every ``Event:`` line but its first line, and before every ``Response:`` line
+    when it starts with one (an ``OriginateResponse`` event carries a ``Response`` header of its own)."""
+    starts = [match.start() for match in MESSAGE_START.finditer(text) if match.start() > 0]
+    if not text.startswith("Response:"):
+        starts = [start for start in starts if text.startswith("Event:", start)]
+    if not starts:
+        return [text]
+    return [text[begin:end] for begin, end in zip([0, *starts], [*starts, len(text)])]
+
+
+def parse_headers(
+    text: str, multi_valued: tuple[str, ...] | None = None
+) -> tuple[dict[str, str | list[str]], list[str]]:
+    """``Key: Value`` lines to a dict, and the names that were repeated against the rules. A repeated key
+    collects its values in a list when ``multi_valued`` is None or its name ends with one of them; any
+    other keeps its first value."""
     pairs = HEADER_LINE.findall(text)
     headers: dict[str, str | list[str]] = dict(pairs)
     if len(headers) == len(pairs):
-        return headers
-    headers = {}
+        return headers, []
+    headers, refused = {}, []
     for key, value in pairs:
         previous = headers.get(key)
         if previous is None:
             headers[key] = value
+        elif multi_valued is not None and not key.endswith(multi_valued):
+            refused.append(key)
         elif isinstance(previous, list):
             previous.append(value)
         else:
             headers[key] = [previous, value]
-    return headers
+    return headers, sorted(set(refused))

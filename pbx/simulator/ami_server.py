@@ -46,14 +46,14 @@ def with_action_id(message: dict[str, str], action_id: str) -> dict[str, str]:
 class ActionDecoder(AmiFrameDecoder):
     """Frames client actions: any block of headers, not only Event/Response."""
 
-    def _parse(self, raw: bytes) -> AmiMessage | None:
-        headers = parse_headers(raw.decode("utf-8", "replace"))
+    def _parse(self, raw: bytes) -> list[AmiMessage]:
+        headers, _ = parse_headers(raw.decode("utf-8", "replace"))
         if not headers:
             if raw.strip():
                 self.stats.problem("malformed", repr(raw[:80]))
-            return None
+            return []
         self.stats.messages += 1
-        return AmiMessage(headers)
+        return [AmiMessage(headers)]
 
 
 class AmiSession:

@@ -137,3 +137,12 @@ async def test_the_loop_stops_when_cancelled_at_any_moment(redis):
         task.cancel()
         await asyncio.wait([task], timeout=1)
         assert task.cancelled()
+
+
+async def test_an_idle_worker_waits_its_whole_block_on_the_apps_client_without_an_error(redis):
+    """The app's client (``storage.cache.create_redis``) outwaits the worker's blocking read: with
+    redis-py's default 5 s socket timeout, a 5 s ``XREADGROUP BLOCK`` on an empty queue timed out just as
+    the server answered "nothing", and every idle worker logged "Redis failed, retrying" every ~6 s."""
+    worker = Worker(make_queue(redis), lambda job: asyncio.sleep(0), "w1")
+    assert worker.block_seconds == 5.0  # the default the app runs with
+    assert await worker.run_once() is False

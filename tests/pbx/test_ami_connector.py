@@ -325,6 +325,29 @@ async def test_garbage_oversized_and_headless_input_is_skipped__panoramisk_buffe
     assert recorder.resyncs.empty()  # the connection survived
 
 
+async def test_a_reply_with_two_action_ids_reaches_its_action_and_the_connection_stays(connect, server, recorder):
+    """Two ``ActionID`` headers once raised ``TypeError: unhashable type: 'list'`` out of data_received:
+    the connection dropped and the call's remaining events were lost."""
+
+    async def doubled(session: AmiSession, headers: dict[str, str]) -> list[dict[str, str]]:
+        server.send_raw(
+            f"Response: Success\r\nActionID: {header(headers, 'ActionID')}\r\nActionID: forged\r\n"
+            "Message: Pong\r\n\r\n".encode()
+        )
+        return []
+
+    server.register_action("Ping", doubled)
+    connector = await connect()
+    await recorder.resync()
+    reply = await connector.send_action({"Action": "Ping"})
+    assert reply["Message"] == "Pong"
+    server.send_raw(b"Event: Hangup\r\nUniqueid: 1.1\r\nUniqueid: 1.2\r\n\r\n")
+    server.emit(user_event("after"))
+    assert (await recorder.event())["Uniqueid"] == "1.1"
+    assert (await recorder.event())["UserEvent"] == "after"
+    assert recorder.resyncs.empty()  # the connection survived
+
+
 @pytest.fixture
 async def refusing_port(server) -> int:
     """A port where nothing listens any more."""

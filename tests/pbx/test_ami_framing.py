@@ -91,3 +91,43 @@ def test_garbage_and_headless_blocks_are_skipped_and_counted():
     )
     assert [message["Event"] for message in decoder.feed(data)] == ["Bad\ufffdUTF8", "After"]
     assert (decoder.stats.malformed, decoder.stats.undecodable) == (3, 2)  # the junk block is both
+
+
+def test_two_messages_run_together_are_split_again():
+    """A lost terminator merges two events; each comes out on its own, and the merge is counted."""
+    decoder = AmiFrameDecoder()
+    data = (
+        b"Event: Hangup\r\nUniqueid: 1.1\r\nCause: 16\r\n"
+        b"Event: QueueMemberStatus\r\nInterface: PJSIP/101\r\nPaused: 1\r\n\r\n"
+    )
+    assert [dict(message) for message in decoder.feed(data)] == [
+        {"Event": "Hangup", "Uniqueid": "1.1", "Cause": "16"},
+        {"Event": "QueueMemberStatus", "Interface": "PJSIP/101", "Paused": "1"},
+    ]
+    assert decoder.stats.merged == 1
+
+
+def test_a_reply_merged_with_a_reply_is_split_but_an_originate_response_keeps_its_response_header():
+    decoder = AmiFrameDecoder()
+    data = (
+        b"Response: Success\r\nActionID: 1\r\nResponse: Error\r\nActionID: 2\r\n\r\n"
+        b"Event: OriginateResponse\r\nActionID: 3\r\nResponse: Failure\r\nReason: 5\r\n\r\n"
+    )
+    messages = decoder.feed(data)
+    assert [(message.get("Response"), message.action_id) for message in messages] == [
+        ("Success", "1"), ("Error", "2"), ("Failure", "3"),
+    ]
+    assert messages[2]["Event"] == "OriginateResponse"
+
+
+def test_a_repeated_header_keeps_its_first_value_but_channel_variables_keep_all():
+    decoder = AmiFrameDecoder()
+    data = (
+        b"Event: Newchannel\r\nActionID: a\r\nActionID: b\r\nUniqueid: 1.1\r\n"
+        b"ChanVariable: CLIENT=1\r\nChanVariable: MANAGER=101\r\nDestChanVariable: X=1\r\nDestChanVariable: Y=2\r\n\r\n"
+    )
+    (message,) = decoder.feed(data)
+    assert message.action_id == "a" and message["ActionID"] == "a"
+    assert message["ChanVariable"] == ["CLIENT=1", "MANAGER=101"]
+    assert message["DestChanVariable"] == ["X=1", "Y=2"]
+    assert decoder.stats.repeated == 1

@@ -7,7 +7,17 @@ from callcenter.clock import FakeClock
 from callcenter.pipeline import CallPipeline
 from pbx.tracker.pauses import MemberPause, member_pause
 from pbx.tracker.tracker import CallTracker
-from pbx.ami.framing import parse_headers as parse_rows
+from pbx.ami.framing import AmiFrameDecoder
+
+
+def decode(text: str) -> list[dict]:
+    """The rows as Asterisk sends them: CRLF line ends, an empty line after the message."""
+    return AmiFrameDecoder().feed(text.replace("\n", "\r\n").encode() + b"\r\n")
+
+
+def parse_rows(text: str) -> dict:
+    (message,) = decode(text)
+    return message
 
 STATUS = """Event: QueueMemberStatus
 Privilege: agent,all
@@ -72,3 +82,12 @@ async def test_the_pipeline_publishes_each_pause_on_the_bus():
     for rows in (PAUSE, STATUS):
         await pipeline.on_event(parse_rows(rows))
     assert heard == [MemberPause("102", True, "обед"), MemberPause("101", False, "")]
+
+
+def test_two_member_events_run_together_give_both_pauses():
+    """A lost terminator between two member events: each pause is read, nothing raises."""
+    merged = STATUS + PAUSE
+    messages = decode(merged)
+    assert [member_pause(message) for message in messages] == [
+        MemberPause("101", False, ""), MemberPause("102", True, "обед"),
+    ]
