@@ -33,6 +33,7 @@ class Status(StrEnum):
     OK = "ok"
     MISSING = "missing"  # no file (never written, not shared with us yet, or deleted by retention)
     CORRUPT = "corrupt"  # a file, but not usable audio
+    EMPTY = "empty"  # a header and no audio: nothing was heard (MixMonitor writes none until audio flows)
     MISMATCH = "mismatch"  # usable audio, but its duration does not fit the call
 
 
@@ -114,13 +115,12 @@ def _check_data(name: str, declared: int, present: int) -> None:
         raise RecordingProblem(
             Status.CORRUPT, f"{name}: truncated: the header declares {declared} bytes of audio, the file holds {present}"
         )
-    if declared == 0:
-        reason = (
-            f"the header declares no audio but {present} bytes follow it: the PBX never finished the file"
-            if present
-            else "a header without audio"
+    if declared == 0 and present:
+        raise RecordingProblem(
+            Status.CORRUPT, f"{name}: the header declares no audio but {present} bytes follow it: the PBX never finished the file"
         )
-        raise RecordingProblem(Status.CORRUPT, f"{name}: {reason}")
+    if declared == 0:
+        raise RecordingProblem(Status.EMPTY, f"{name}: no audio, a header only: nothing was heard")
 
 
 def duration_mismatch(recorded: float, call_seconds: float, talk_seconds: float, tolerance: float) -> str | None:

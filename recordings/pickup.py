@@ -61,7 +61,9 @@ class Pickup:
 def pick_up(
     source: Path, call: CallTimes, store: RecordingStore, *, tolerance: float, client_channel: int = 0
 ) -> Pickup:
-    """Check the recording whose mixed (or only) file is ``source`` and store it when it is usable audio."""
+    """Check the recording whose mixed (or only) file is ``source`` and store it when it is usable audio.
+    A file with no audio is ``empty`` when the call had no talk (the normal recording of a missed call),
+    ``corrupt`` when it had."""
     try:
         audio = inspect(source)
         layout, tracks = detect(source, audio.channels, call.outbound, client_channel)
@@ -69,6 +71,8 @@ def pick_up(
             track.path: _split_track(track.path, audio, tolerance) for track in tracks if track.path != source
         }
     except RecordingProblem as problem:
+        if problem.status is Status.EMPTY and call.talk_seconds > tolerance:
+            return Pickup(Status.CORRUPT, f"{problem.error}, though the call had {call.talk_seconds:.0f} s of talk")
         return Pickup(problem.status, problem.error)
     mismatch = None if call.call_seconds is None else duration_mismatch(
         audio.duration_seconds, call.call_seconds, call.talk_seconds, tolerance

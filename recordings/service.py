@@ -7,7 +7,8 @@ rows are the durable queue: the worker also sweeps them periodically, so
 recordings of calls that ended before a crash or a takeover are picked up
 too. Each pickup ends in one status on the card (``recordings.checks.Status``)
 and, for usable audio (``ok``, or ``mismatch``: audio that does not fit the
-call's times), ``recording.ready`` with the tracks for transcription.
+call's times), ``recording.ready`` with the tracks for transcription; a
+missed call's file holds no audio (``empty``) and goes no further.
 
 Idempotent: a recording already in the store is not picked up or announced
 again (a replayed ``call.ended`` rewrites the card's path to the PBX's; the
@@ -138,7 +139,7 @@ class RecordingService:
         await self._record(recording.id, result)
         if result.status in USABLE:
             await self._bus.publish(DomainEvent(RECORDING_READY, _ready(call, recording.id, result)))
-        else:
+        elif result.status is not Status.EMPTY:
             log.warning("recording of %s is %s: %s", linkedid, result.status, result.error)
         return result.status
 

@@ -4,6 +4,9 @@
   chain places an ``OwnerStep`` itself; the chain is that of the owner's first
   group that has one, else the DID's. A new or anonymous caller follows the
   DID's chain, or the chain of their IVR choice. The DID's source is recorded.
+- A round robin's turn moves only when its group rings first (nobody is planned
+  before it, so its first manager is rung at once); a group reached after the
+  owner or another attempt rings in turn but leaves the turn where it was.
 - Each manager is judged once: absent, holiday, outside working hours, do not
   disturb, paused or on a call skips them with a reason; nobody rings twice.
 - With nobody to ring the call goes to the chain's voicemail when the chain has
@@ -161,7 +164,7 @@ class _Planner:
         attempts, last_served = ring_group(step, available, self._stats, previous)
         if not attempts:
             self.reasons.append(f"group {step.group} skipped: nobody left to ring")
-        if last_served is not None and last_served != previous:
+        if last_served is not None and last_served != previous and not self.attempts:
             self.round_robin_updates[step.group] = last_served
         for attempt in attempts:
             self._add(attempt)

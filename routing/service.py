@@ -5,8 +5,10 @@ The hot path is one Redis round trip (``routing.snapshot``): the caller's
 owner (``OwnerIndex``: every known number's owner, built from the database and
 kept current), who is on a call and who talked when (``routing.presence``),
 and the round-robin positions (hash ``routing:round_robin``). A decision that
-moved a round robin writes it back after answering, off the call's path
-(``settle`` waits for those writes). Managers, DID rules and group chains (the "directory") come from
+moves a round robin claims the turn in one atomic step (``routing.snapshot``'s
+``advance``: only if nobody moved it since the read), and decides again on the
+new positions when another decision got there first: two callers at once never
+ring the same manager first. Managers, DID rules and group chains (the "directory") come from
 the database and are kept in process: reloaded in the background every
 ``directory_ttl`` seconds (one load at a time), and on the next call after a
 change made through the API; when reloading fails, the last directory goes on
@@ -46,7 +48,7 @@ from routing.owner_index import OwnerIndex
 from routing.presence import Presence, PresenceView
 from routing.rules import RuleBook, StoredRule
 from routing.schedule import split_holidays
-from routing.snapshot import ROUND_ROBIN_KEY, SnapshotReader
+from routing.snapshot import SnapshotReader
 from storage.models import Group, Manager, RoutingRule
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,7 @@ IVR_CHOICE = re.compile(r"[0-9*#]{1,4}")
 
 ROUTED, FALLBACK_TIMEOUT, FALLBACK_ERROR = "routed", "timeout", "error"
 OWNER_UNAVAILABLE, NOBODY_TO_RING = "owner unavailable", "nobody to ring"
+ROUND_ROBIN_TRIES = 5  # decisions in a row that may find their round robin moved by another
 DecisionObserver = Callable[[str, float, RoutePlan], None]
 """Told each decision's outcome (``ROUTED`` or a fallback's cause), its seconds and plan."""
 
@@ -67,15 +70,16 @@ class Directory:
     managers: tuple[ManagerState, ...]
     rules: RuleBook
     loaded_at: datetime
-    group_chains: Mapping[str, FallbackChain]  # of every group a manager is in
+    group_chains: Mapping[str, FallbackChain]  # of the managers' groups that have a chain of their own
     uses_call_history: bool  # some chain's strategy ranks managers by their call history
     _did_rules: dict[str, DidRule] = field(default_factory=dict)
     _marked_managers: dict[tuple[str, bool, bool], ManagerState] = field(default_factory=dict)
 
     @classmethod
     def build(cls, managers: tuple[ManagerState, ...], rules: RuleBook, loaded_at: datetime) -> Directory:
-        groups = sorted({group for manager in managers for group in manager.groups})
-        return cls(managers, rules, loaded_at, rules.group_chains(groups), rules.uses_call_history())
+        groups = {group for manager in managers for group in manager.groups}
+        own = {group: chain for group, chain in rules.chains_of_groups.items() if group in groups}
+        return cls(managers, rules, loaded_at, own, rules.uses_call_history())
 
     def managers_now(self, presence: PresenceView) -> list[ManagerState]:
         """The managers, marked on a call or paused as ``presence`` says."""
@@ -140,7 +144,6 @@ class RoutingService:
         self._sessions = sessions
         self._redis = redis
         self._snapshots = SnapshotReader(redis, Presence(redis))
-        self._writes: set[asyncio.Task[None]] = set()  # round-robin positions on their way to Redis
         self._clock = clock
         self.owners = owners or OwnerIndex(sessions, redis, clock)
         self.default_queue = default_queue
@@ -175,43 +178,28 @@ class RoutingService:
         caller = normalize_phone(request.callerid, self._region)
         call = IncomingCall(caller=caller, did=request.extension, at=now, ivr_choice=ivr_choice(request))
         directory = await self.directory()
-        await self.settle()  # a decision right after another sees the positions it moved
-        snapshot = await self._snapshots.read(now, caller, call_history=directory.uses_call_history)
-        view = snapshot.presence
-        owner = await self.owners.owner(caller, snapshot.owner) if caller else None
-        plan = decide(
-            call,
-            owner=owner,
-            managers=directory.managers_now(view),
-            group_chains=directory.group_chains,
-            did_rules={call.did: directory.did_rule(call.did)},
-            stats=CallStats(last_call_ended=view.last_call_ended, calls_today=view.calls_today),
-            round_robin=snapshot.round_robin,
-            default_queue=self.default_queue,
-        )
-        if plan.round_robin:
-            self._write_later(dict(plan.round_robin))
+        for _ in range(ROUND_ROBIN_TRIES):
+            snapshot = await self._snapshots.read(now, caller, call_history=directory.uses_call_history)
+            view = snapshot.presence
+            owner = await self.owners.owner(caller, snapshot.owner) if caller else None
+            plan = decide(
+                call,
+                owner=owner,
+                managers=directory.managers_now(view),
+                group_chains=directory.group_chains,
+                did_rules={call.did: directory.did_rule(call.did)},
+                stats=CallStats(last_call_ended=view.last_call_ended, calls_today=view.calls_today),
+                round_robin=snapshot.round_robin,
+                default_queue=self.default_queue,
+            )
+            if not plan.round_robin or await self._snapshots.advance(snapshot.round_robin, plan.round_robin):
+                return plan
+        log.warning("routing %s: the round robin moved under %d decisions in a row; ringing as planned",
+                    request.channel, ROUND_ROBIN_TRIES)
         return plan
 
-    def _write_later(self, round_robin: dict[str, str]) -> None:
-        """Store moved round-robin positions without holding up the answer."""
-        task = asyncio.create_task(self._redis.hset(ROUND_ROBIN_KEY, mapping=round_robin))
-        self._writes.add(task)
-        task.add_done_callback(self._written)
-
-    def _written(self, task: asyncio.Task[None]) -> None:
-        self._writes.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("storing round-robin positions failed: %s", task.exception())
-
-    async def settle(self) -> None:
-        """Wait until the round-robin positions of the decisions so far are stored."""
-        while self._writes:
-            await asyncio.gather(*self._writes, return_exceptions=True)
-
     async def stop(self) -> None:
-        """Store the last round-robin positions and stop keeping the owner index."""
-        await self.settle()
+        """Stop keeping the owner index."""
         await self.owners.stop()
 
     def subscribe(self, bus: EventBus) -> None:

@@ -7,11 +7,16 @@ as a redis-py pipeline cost about 1.8x as much in this process (each queued
 command is packed, and its reply dispatched, in Python;
 ``docs/bench-routing.md``). The script only reads, so it is safe on a replica
 and under any instance.
+
+A decision that moves a round robin then claims the turn with ``advance``, a
+second script: it stores the new positions only if every group's position is
+still the one read, so of two decisions made at once (in one process or in
+two) one claims the turn and the other decides again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,6 +43,20 @@ return result
 """
 
 
+# KEYS: round robin; ARGV: group, position read ('' for none), new position, group, ...
+ADVANCE = """
+for i = 1, #ARGV, 3 do
+    if (redis.call('hget', KEYS[1], ARGV[i]) or '') ~= ARGV[i + 1] then
+        return 0
+    end
+end
+for i = 1, #ARGV, 3 do
+    redis.call('hset', KEYS[1], ARGV[i], ARGV[i + 2])
+end
+return 1
+"""
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """What Redis said for one decision."""
@@ -53,6 +72,7 @@ class SnapshotReader:
     def __init__(self, redis: Redis, presence: Presence) -> None:
         self._presence = presence
         self._read = redis.register_script(READ)
+        self._advance = redis.register_script(ADVANCE)
 
     async def read(self, now: datetime, caller: str | None, *, call_history: bool = True) -> Snapshot:
         """``call_history``: read when each manager's last call ended and their
@@ -65,6 +85,12 @@ class SnapshotReader:
             presence=Presence.view(on_call, paused, _pairs(last_ended), _pairs(answered)),
             owner=tuple(owner[0]) if owner else (None, None),
         )
+
+
+    async def advance(self, read: Mapping[str, str], moved: Mapping[str, str]) -> bool:
+        """Store the ``moved`` round-robin positions if none has changed since it was ``read``; whether it did."""
+        args = [value for group, position in moved.items() for value in (group, read.get(group, ""), position)]
+        return bool(await self._advance(keys=[ROUND_ROBIN_KEY], args=args))
 
 
 def _pairs(flat: Sequence[str]) -> dict[str, str]:

@@ -157,7 +157,7 @@ class Recording(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
     path: Mapped[str] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, ok, missing, corrupt
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # recordings.checks.Status
     error: Mapped[str] = mapped_column(String(500), default="")
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     duration_seconds: Mapped[float | None] = mapped_column(Float)

@@ -115,7 +115,7 @@ class Leg(BaseModel):
 
 class RecordingInfo(BaseModel):
     url: str
-    status: str = Field(description="pending, ok, missing, corrupt or mismatch (see error).")
+    status: str = Field(description="pending, ok, empty (no audio: nobody talked), missing, corrupt or mismatch (see error).")
     error: str
     size_bytes: int | None
     duration_seconds: float | None

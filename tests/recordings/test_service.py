@@ -140,6 +140,33 @@ async def test_a_corrupt_file_is_recorded_as_such_and_not_stored(rig):
     assert not (rig.root / "2026").exists() and rig.ready == []
 
 
+def missed(linkedid: str = "1795430021.0", name: str = "1795430021.1.wav") -> CallRecord:
+    return CallRecord(
+        linkedid=linkedid, direction=Direction.INBOUND, started_at=T0, caller_raw="89161112233",
+        ended_at=T0 + timedelta(seconds=40), disposition=Disposition.MISSED, recording_file=f"{PBX}/{name}",
+    )
+
+
+async def test_a_missed_calls_header_only_recording_is_empty_not_corrupt_and_goes_no_further(rig):
+    """A real MixMonitor writes no audio until some flows: a call nobody answered leaves 44-byte files."""
+    for name in ("1795430021.1.wav", "1795430021.1-in.wav", "1795430021.1-out.wav"):
+        write_wav(rig.root / name, 0.0)
+    await rig.cards.save(missed())
+    assert await rig.service.register("1795430021.0") == "empty"
+    row = await rig.row()
+    assert (row.error, row.sha256) == ("1795430021.1.wav: no audio, a header only: nothing was heard", None)
+    assert not (rig.root / "2026").exists() and rig.ready == []  # not stored, no transcription
+
+
+async def test_an_answered_calls_header_only_recording_is_corrupt(rig):
+    write_wav(rig.root / "1795430021.1.wav", 0.0)
+    await rig.cards.save(record())
+    assert await rig.service.register("1795430021.0") == "corrupt"
+    assert (await rig.row()).error == (
+        "1795430021.1.wav: no audio, a header only: nothing was heard, though the call had 55 s of talk"
+    )
+
+
 async def test_a_bad_half_of_the_pair_makes_the_recording_corrupt(rig):
     rig.spool("1795430021.1.wav", "1795430021.1-in.wav")
     (rig.root / "1795430021.1-out.wav").write_bytes(b"")

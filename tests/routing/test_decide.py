@@ -226,13 +226,21 @@ def test_managers_work_by_their_own_clock():
 
 
 def test_round_robin_resumes_from_the_stored_state_and_reports_the_new_one():
-    support_via_sales = {"support": FallbackChain((GroupStep("sales"),))}
-    first = plan(owner="201", group_chains=support_via_sales)
-    assert targets(first)[1:] == [("101",), ("102",), ("103",)]
+    by_turns = {AVITO_DID: DidRule(SALES_CHAIN)}
+    first = plan(did_rules=by_turns)
+    assert targets(first) == [("101",), ("102",), ("103",)]
     assert first.round_robin == {"sales": "101"}
-    second = plan(owner="201", group_chains=support_via_sales, round_robin=first.round_robin)
-    assert targets(second)[1:] == [("102",), ("103",), ("101",)]
+    second = plan(did_rules=by_turns, round_robin=first.round_robin)
+    assert targets(second) == [("102",), ("103",), ("101",)]
     assert second.round_robin == {"sales": "102"}
+
+
+def test_a_group_reached_after_the_owner_rings_in_turn_but_leaves_the_turn_where_it_was():
+    """Its first manager rings only if the owner does not answer: the turn is not used up."""
+    support_via_sales = {"support": FallbackChain((GroupStep("sales"),))}
+    route = plan(owner="201", group_chains=support_via_sales, round_robin={"sales": "101"})
+    assert targets(route)[1:] == [("102",), ("103",), ("101",)]
+    assert route.round_robin == {}
 
 
 def test_a_fixed_extension_that_is_no_manager_is_rung_as_configured():

@@ -126,18 +126,38 @@ async def test_an_unknown_caller_follows_the_group_round_robin_across_calls(sess
     first = await routing.decide(request(UNKNOWN_RAW))
     assert first["ROUTE_NEW_CALLER"] == "1"
     assert first["ROUTE_OWNER"] == ""
-    await routing.settle()
     assert await redis.hget(ROUND_ROBIN_KEY, "sales") == first["ROUTE_TARGET"]
     other = service(sessions, redis)  # another instance: the state is in Redis
     second = await other.decide(request(UNKNOWN_RAW))
-    await other.settle()
     third = await routing.decide(request("anonymous"))
-    await routing.settle()
     firsts = [first["ROUTE_TARGET"], second["ROUTE_TARGET"], third["ROUTE_TARGET"]]
     assert sorted(firsts) == ["101", "102", "103"]
     assert await redis.hget(ROUND_ROBIN_KEY, "sales") == third["ROUTE_TARGET"]
     for variables in (first, second, third):
         assert len(targets(variables)) == 3 and variables["ROUTE_QUEUE"] == "sales"
+
+
+async def test_new_callers_at_the_same_moment_ring_different_managers_first(sessions, redis):
+    """Two instances and one, deciding at once: each caller gets the turn to themselves. The position was
+    read when deciding and written after, so simultaneous callers were all sent to the same manager."""
+    await seed(sessions)
+    instances = [service(sessions, redis), service(sessions, redis)]
+    for routing in instances:
+        await routing.directory()
+    calls = [instances[n % 2].decide(request(f"8916000000{n}")) for n in range(3)]
+    firsts = [variables["ROUTE_TARGET"] for variables in await asyncio.gather(*calls)]
+    assert sorted(firsts) == ["101", "102", "103"]
+
+
+async def test_a_known_callers_fallback_to_the_group_leaves_the_turn_where_it_was(sessions, redis):
+    """The group's managers ring only if the owner does not answer: the turn moves for callers it rings first."""
+    await seed(sessions)
+    await redis.hset(ROUND_ROBIN_KEY, "sales", "101")
+    routing = service(sessions, redis)
+    variables = await routing.decide(request("89123456789"))
+    await routing.stop()  # nothing left on its way to Redis
+    assert targets(variables) == ["102", "103", "101"]  # the owner, then the group after 101 (102 rung already)
+    assert await redis.hget(ROUND_ROBIN_KEY, "sales") == "101"
 
 
 async def test_no_managers_goes_straight_to_the_default_queue(sessions, redis):
@@ -208,6 +228,19 @@ async def test_a_did_rule_gives_the_chain_and_the_marketing_source(sessions, red
     assert variables["ROUTE_SOURCE"] == "Avito"
     other = await service(sessions, redis).decide(request(UNKNOWN_RAW, did="74950000009"))
     assert (other["ROUTE_TARGET"], other["ROUTE_QUEUE"], other["ROUTE_SOURCE"]) == ("", "night", "прочее")
+
+
+async def test_a_known_caller_whose_group_has_no_chain_follows_the_dialled_numbers_rule(sessions, redis):
+    """The owner first, then the number's ring times and queue: every group once got a default round-robin
+    chain, which always won over the number's rule."""
+    await seed(sessions)
+    await add(sessions, RoutingRule(did="74951112233", chain={
+        "steps": [{"kind": "owner", "ring_seconds": 35}, {"kind": "extension", "extension": "103", "ring_seconds": 12}],
+        "queue": "vip"}))
+    variables = await service(sessions, redis).decide(request("89123456789", did="74951112233"))
+    assert (variables["ROUTE_TARGET"], variables["ROUTE_TIMEOUT"], variables["ROUTE_OWNER"]) == ("102", "35", "102")
+    assert targets(variables) == ["102", "103"]
+    assert variables["ROUTE_QUEUE"] == "vip"
 
 
 async def test_the_ivr_choice_picks_its_chain_and_a_bad_one_is_ignored(sessions, redis):

@@ -140,6 +140,7 @@ export default {
   "status.ok": "в порядке",
   "status.missing": "нет файла",
   "status.corrupt": "повреждена",
+  "status.empty": "пустая: разговора не было",
   "status.mismatch": "не совпадает",
   "status.queued": "в очереди",
   "status.running": "идёт",
