@@ -217,13 +217,16 @@ class Timeline:
 
 
 def join_regions(audio: np.ndarray, regions: list[Region], joint_gap_s: float) -> tuple[np.ndarray, Timeline]:
-    """The regions' audio one after another with ``joint_gap_s`` of silence between, and their timeline."""
+    """The regions' audio one after another with ``joint_gap_s`` of silence between, and their timeline.
+    Each region is centred on zero: a DC offset would make a step at every joint and shift the model's
+    lowest frequency bands."""
     gap = np.zeros(int(RATE * joint_gap_s), dtype=np.float32)
     pieces: list[np.ndarray] = []
     for index, region in enumerate(regions):
         if index:
             pieces.append(gap)
-        pieces.append(audio[int(region.start * RATE) : int(region.end * RATE)])
+        piece = audio[int(region.start * RATE) : int(region.end * RATE)]
+        pieces.append(piece - piece.mean() if piece.size else piece)
     buffer = np.concatenate(pieces).astype(np.float32) if pieces else np.zeros(0, dtype=np.float32)
     return buffer, Timeline(regions, joint_gap_s)
 

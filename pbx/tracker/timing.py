@@ -2,8 +2,9 @@
 
 Event times are exact only when Asterisk stamps its events
 (``timestampevents=yes``); otherwise they are arrival times. The CDR records of
-the call's first channel are Asterisk's own account of the call, to one second,
-so when the two disagree clearly the CDR wins.
+the call's first channel are Asterisk's own account of the call, to one second:
+evidence that corrects the answer and lengthens a call whose events came late,
+but never shortens one (see ``reconcile``).
 """
 
 from __future__ import annotations
@@ -77,20 +78,23 @@ def cdr_span(entries: list[CdrEntry]) -> CdrSpan | None:
 
 
 def reconcile(record: CallRecord, entries: list[CdrEntry]) -> None:
-    """Let the CDR correct the record's answer and end times when they differ by more than the tolerance."""
+    """Let the CDRs correct the record's times where they clearly differ, as evidence, never as the clock.
+
+    A call lasts until its last channel hung up: the CDRs may lengthen it (events that all arrived at
+    once, a call adopted after an outage) but never shorten it. CDRs that end clearly before the events
+    do are a partial batch (Asterisk sends one record per Dial or Queue attempt, the first while the call
+    goes on) or another clock, and change nothing. The answer they give is kept within the call."""
     span = cdr_span(entries)
     if span is None or record.ended_at is None:
         return
-    if record.answered_at is not None and span.answer_offset is not None:
-        wait = (record.answered_at - record.started_at).total_seconds()
-        mismatch = (
-            abs(wait - span.answer_offset) > TOLERANCE_SECONDS
-            or abs(record.talk_seconds - (span.end_offset - span.answer_offset)) > TOLERANCE_SECONDS
-        )
-        if mismatch:
-            record.answered_at = record.started_at + timedelta(seconds=span.answer_offset)
-    else:
-        total = (record.ended_at - record.started_at).total_seconds()
-        mismatch = abs(total - span.end_offset) > TOLERANCE_SECONDS
-    if mismatch:
-        record.ended_at = record.started_at + timedelta(seconds=span.end_offset)
+    total = (record.ended_at - record.started_at).total_seconds()
+    if span.end_offset < total - TOLERANCE_SECONDS:
+        return
+    if span.end_offset > total + TOLERANCE_SECONDS:
+        total = span.end_offset
+        record.ended_at = record.started_at + timedelta(seconds=total)
+    if record.answered_at is None or span.answer_offset is None:
+        return
+    wait = (record.answered_at - record.started_at).total_seconds()
+    if abs(wait - span.answer_offset) > TOLERANCE_SECONDS or abs(record.talk_seconds - (total - span.answer_offset)) > TOLERANCE_SECONDS:
+        record.answered_at = record.started_at + timedelta(seconds=min(max(span.answer_offset, 0.0), total))

@@ -46,9 +46,13 @@ def variant(name: str) -> tuple[np.ndarray, np.ndarray, float, float]:
     return CLIENT + 0.05, MANAGER + 0.05, 0.0, 0.0  # "dc"
 
 
-def wer(lines: list[Line], speaker: str) -> float:
+def heard(lines: list[Line], speaker: str) -> jiwer.WordOutput:
     truth = normalize(" ".join(turn["text"] for turn in TRUTH["turns"] if turn["speaker"] == speaker))
-    return jiwer.wer(truth, normalize(" ".join(line.text for line in lines if line.speaker == speaker)))
+    return jiwer.process_words(truth, normalize(" ".join(line.text for line in lines if line.speaker == speaker)))
+
+
+def wer(lines: list[Line], speaker: str) -> float:
+    return heard(lines, speaker).wer
 
 
 @pytest.fixture(scope="module")
@@ -89,4 +93,7 @@ def test_a_monologue_longer_than_a_window_is_cut_and_fully_heard(transcriber, pl
     with caplog.at_level(logging.WARNING, logger="faster_whisper"):
         lines = transcriber.transcribe([SpeakerAudio("manager", monologue)])
     assert "longer than 30 seconds" not in caplog.text
-    assert wer(lines, "manager") <= wer(plain, "manager") + 0.03
+    # nothing lost: no more of the truth's words missing than in the plain call; the words heard may differ
+    # by a few (the pauses cut to 0.3 s make it other audio: 2-3 words either way on different CPUs)
+    assert heard(lines, "manager").deletions <= heard(plain, "manager").deletions + 1
+    assert wer(lines, "manager") <= wer(plain, "manager") + 0.06
