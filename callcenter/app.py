@@ -11,6 +11,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -31,6 +33,8 @@ from live.publisher import LivePublisher
 from pbx.agi.server import FastAgiServer
 from pbx.ami.connector import AmiConnector
 from pbx.ami.relay import ActionRelay
+from pbx.cdr.master_csv import read_master_csv
+from pbx.cdr.service import CdrRecovery
 from pbx.tracker.tracker import CallTracker, TrackerConfig
 from recordings.compression import compress_older
 from recordings.retention import INTERVAL_SECONDS as RETENTION_INTERVAL_SECONDS, apply_retention
@@ -102,7 +106,7 @@ class Services:
             )
         )
         clock = clock or SystemClock()
-        pipeline = CallPipeline(tracker, bus, clock)
+        pipeline = CallPipeline(tracker, bus, clock, cdr_recovery(settings, redis, sessions, tracker.config))
         # order matters: the card is stored first, then the lead, then what links to both
         call_cards = CallCardStore(sessions)
         call_cards.subscribe(bus)
@@ -216,11 +220,14 @@ class Services:
 
     async def _lead(self) -> None:
         """Connect to Asterisk (retrying in the background); start sending the other instances' AMI actions,
-        finalising calls, escalating overdue tasks, picking up recordings, compressing the older ones and
+        finalising calls, listing the channels now and then, escalating overdue tasks, picking up recordings, compressing the older ones and
         applying their retention."""
         await self.connector.start()
         self._tasks.append(asyncio.create_task(self.ami_actions.serve(), name="ami-action-relay"))
         self._tasks.append(asyncio.create_task(self.pipeline.expire_forever(), name="tracker-expire"))
+        self._tasks.append(asyncio.create_task(self.pipeline.reconcile_forever(
+            self.connector.list_channels, self.connector.in_order, self.settings.ami_reconcile_seconds,
+        ), name="tracker-reconcile"))
         self._tasks.append(asyncio.create_task(self._escalate_forever(), name="task-escalation"))
         self._tasks.append(asyncio.create_task(self.recordings.run_forever(), name="recording-pickup"))
         if self.settings.recordings_retention_days or self.settings.recordings_compress_after_days:
@@ -287,3 +294,13 @@ def start_embedded_redis(settings: Settings) -> EmbeddedRedis | None:
 async def _cancel(tasks: list[asyncio.Task]) -> None:
     await stop_tasks(tasks)
     tasks.clear()
+
+
+def cdr_recovery(
+    settings: Settings, redis: Redis, sessions: async_sessionmaker, config: TrackerConfig
+) -> CdrRecovery | None:
+    """Recovery from the PBX's Master.csv, when ``cdr_csv_path`` names one."""
+    if not settings.cdr_csv_path:
+        return None
+    path, zone = Path(settings.cdr_csv_path), ZoneInfo(settings.cdr_timezone)
+    return CdrRecovery(redis, sessions, lambda since: read_master_csv(path, since, zone), config)

@@ -24,6 +24,7 @@ CALL_RINGING = "call.ringing"
 CALL_ANSWERED = "call.answered"
 CALL_ENDED = "call.ended"
 RECORDING_READY = "recording.ready"
+CALLS_LISTED = "calls.listed"  # the tracker's live calls after lining up with Asterisk's channels (list[CallRecord])
 MEMBER_PAUSED = "member.paused"  # a manager paused or unpaused in a queue (pbx.tracker.pauses.MemberPause)
 CLIENT_CHANGED = "client.changed"  # a client's phones or responsible manager changed (crm.events.ClientChanged)
 LEAD_CHANGED = "lead.changed"  # a lead's owner or status changed by hand (crm.events.LeadChanged)

@@ -141,6 +141,18 @@ class Settings(BaseSettings):
         default="Europe/Moscow", description="Reports count days and weeks by this clock (an IANA zone name)."
     )
     cdr_linger_seconds: float = 5.0
+    cdr_csv_path: str = Field(
+        default="",
+        description="Asterisk's cdr_csv Master.csv (loguniqueid and newcdrcolumns on): calls that began and ended "
+        "while no backend consumed AMI are recovered from it. Empty: no recovery.",
+    )
+    cdr_timezone: str = Field(
+        default="UTC", description="The zone of the CDR store's times: UTC with usegmtime = yes, else the PBX's."
+    )
+    ami_reconcile_seconds: float = Field(
+        default=60.0, gt=0,
+        description="List Asterisk's channels this often: calls whose Hangup was lost end, presence is rebuilt.",
+    )
     callback_sla_minutes: int = Field(default=15, description="Deadline for calling back a missed caller.")
     callback_agent_channel: str = Field(
         default="Local/{extension}@agents", description="Click-to-call rings the manager's phone on this channel first."

@@ -30,14 +30,24 @@ def pbx_spool(settings: Settings) -> Path:
     return settings.data_dir / "pbx-spool"
 
 
+def pbx_cdr_csv(settings: Settings) -> Path:
+    """Where the simulated Asterisk keeps its CDR store (cdr_csv's Master.csv)."""
+    folder = settings.data_dir / "pbx-cdr-csv"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "Master.csv"
+
+
 def against_simulator(settings: Settings) -> Settings:
     """``settings`` for a backend beside the simulator: its spool is both the PBX's recordings folder and
-    ours (so the API serves them), and click-to-call rings the simulator's managers."""
+    ours (so the API serves them), its CDR store is ours to recover from, and click-to-call rings the
+    simulator's managers."""
     spool = pbx_spool(settings)
     return settings.model_copy(
         update={
             "recordings_dir": spool,
             "pbx_recordings_dir": str(spool.resolve()),
+            "cdr_csv_path": str(pbx_cdr_csv(settings)),
+            "cdr_timezone": "UTC",
             "callback_agent_channel": "Local/{extension}@sim-agent",
         }
     )
@@ -68,7 +78,8 @@ async def run_demo(settings: Settings, scenario: Scenario, *, speed: float, once
             await services.routing.owners.build()  # likewise the phone -> owner index
             console.print("Seeded the demo department (callcenter/demo_department.yaml).")
         simulator = Simulator(
-            ami, settings.agi_host, services.agi_port, pbx_spool(settings), sounds(settings), speed
+            ami, settings.agi_host, services.agi_port, pbx_spool(settings), sounds(settings), speed,
+            cdr_csv=pbx_cdr_csv(settings),
         )
 
     try:
@@ -105,7 +116,8 @@ async def run_simulator(settings: Settings, scenario: Scenario, *, speed: float)
     ami = AmiServer(username=settings.ami_username, secret=settings.ami_secret)
     await ami.start(settings.ami_host, settings.ami_port)
     simulator = Simulator(
-        ami, settings.agi_host, settings.agi_port, pbx_spool(settings), sounds(settings), speed
+        ami, settings.agi_host, settings.agi_port, pbx_spool(settings), sounds(settings), speed,
+        cdr_csv=pbx_cdr_csv(settings),
     )
     console.print(f"simulated Asterisk AMI on {settings.ami_host}:{settings.ami_port}")
     try:

@@ -95,6 +95,7 @@ def _fill_card(card: Call, record: CallRecord, managers: dict[str, int]) -> None
     card.disposition = str(record.disposition)
     card.hangup_cause = record.hangup_cause
     card.hangup_cause_text = record.hangup_cause_text
+    card.recovered = record.recovered
     _replace_legs(card, record, managers)
     if record.recording_file:
         if card.recording is None:

@@ -6,7 +6,9 @@ state lives in Redis so that every instance, and the FastAGI route decision,
 sees the same picture: one sorted set ``presence:on_call`` of
 ``<extension>|<linkedid>`` scored by when the call was answered. An entry
 older than ``ttl`` seconds no longer counts (and is swept), so a crashed
-instance cannot leave a manager busy forever. The set ``presence:paused``
+instance cannot leave a manager busy forever; and each time the tracker lines
+up with Asterisk's channels (``calls.listed``: at every connect, takeover and
+periodic listing) the set is rebuilt from the calls that are really live. The set ``presence:paused``
 holds the extensions paused in the queue (``member.paused``; Asterisk repeats
 the flag with every member status, so a missed event is corrected).
 
@@ -26,7 +28,7 @@ from datetime import datetime, timezone
 
 from redis.asyncio import Redis
 
-from callcenter.bus import CALL_ANSWERED, CALL_ENDED, MEMBER_PAUSED, DomainEvent, EventBus
+from callcenter.bus import CALL_ANSWERED, CALL_ENDED, CALLS_LISTED, MEMBER_PAUSED, DomainEvent, EventBus
 from pbx.tracker.model import CallRecord
 from pbx.tracker.pauses import MemberPause
 
@@ -58,6 +60,23 @@ class Presence:
         bus.subscribe(CALL_ANSWERED, self._on_answered)
         bus.subscribe(CALL_ENDED, self._on_ended)
         bus.subscribe(MEMBER_PAUSED, self._on_paused)
+        bus.subscribe(CALLS_LISTED, self._on_listed)
+
+    async def _on_listed(self, event: DomainEvent) -> None:
+        records: list[CallRecord] = event.payload
+        await self.rebuild([
+            (record.answered_by, record.linkedid, record.answered_at or record.started_at)
+            for record in records if record.answered_by
+        ])
+
+    async def rebuild(self, on_call: Collection[tuple[str, str, datetime]]) -> None:
+        """Who is on a call, replaced at once: (extension, linkedid, answered at) of every live call."""
+        members = {f"{extension}{SEPARATOR}{linkedid}": at.timestamp() for extension, linkedid, at in on_call}
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(ON_CALL_KEY)
+            if members:
+                pipe.zadd(ON_CALL_KEY, members)
+            await pipe.execute()
 
     async def _on_paused(self, event: DomainEvent) -> None:
         pause: MemberPause = event.payload

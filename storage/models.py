@@ -118,6 +118,7 @@ class Call(Base):
     disposition: Mapped[str] = mapped_column(String(16), index=True)
     hangup_cause: Mapped[int | None]
     hangup_cause_text: Mapped[str] = mapped_column(String(80), default="")
+    recovered: Mapped[bool] = mapped_column(default=False)  # rebuilt from the PBX's CDR store after an outage
     legs: Mapped[list[CallLeg]] = relationship(
         back_populates="call", cascade="all, delete-orphan", order_by="CallLeg.position"
     )

@@ -133,6 +133,8 @@ class CallCard(CallBase):
     answered_by: ManagerRef | None
     hangup_cause: int | None
     hangup_cause_text: str
+    recovered: bool = Field(description="Rebuilt from the PBX's CDR store: the call ended while no backend "
+                            "followed AMI (no recording, hangup cause or queue abandon known).")
     legs: list[Leg] = Field(description="The routing path, in order.")
     recording: RecordingInfo | None
     transcript: TranscriptInfo | None
@@ -208,6 +210,7 @@ def _card(data: CallCardData) -> CallCard:
         answered_by=_manager(data.managers, call.answered_by_id),
         hangup_cause=call.hangup_cause,
         hangup_cause_text=call.hangup_cause_text,
+        recovered=call.recovered,
         legs=[_leg(leg, data.managers) for leg in call.legs],
         recording=None if recording is None else RecordingInfo(
             url=f"{PREFIX}/calls/{call.id}/recording",

@@ -155,6 +155,17 @@ class AmiConnector:
             raise AmiLoginError(f"login as {self.username!r} refused: {message}")
         log.info("AMI: logged in to %s:%s (AMI %s)", self.host, self.port, protocol.version)
 
+    async def list_channels(self) -> list[Message]:
+        """Asterisk's live channels now (``CoreShowChannels``); ConnectionError when not connected."""
+        protocol = self._protocol
+        if protocol is None:
+            raise ConnectionError("AMI is not connected")
+        return await self._channels(protocol)
+
+    def in_order(self, label: str, job: Callable[[], Awaitable[None]]) -> None:
+        """Run ``job`` where events are handled, after every event received so far."""
+        self._jobs.put_nowait((label, job))
+
     async def _channels(self, protocol: AmiProtocol) -> list[Message]:
         reply = await protocol.request({"Action": "CoreShowChannels"}, self.action_timeout)
         if not isinstance(reply, list):

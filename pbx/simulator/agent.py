@@ -167,7 +167,7 @@ class AgentLeg:
         engine.soft_hangup_request(two)
         engine.hangup_request(self.one, 16)
         engine.hangup(two, 16)
-        engine.emit(self.cdr("ANSWERED").to_event())
+        engine.post_cdr(self.cdr("ANSWERED"))
 
     def leave_bridge_last(self, bridge_id: str) -> None:
         """The caller hung up first: ;1 leaves the emptied bridge, then both halves hang up."""
@@ -178,7 +178,7 @@ class AgentLeg:
         engine.hangup(self.one, 16)
         engine.soft_hangup_request(self.two)
         engine.hangup(self.two, 16)
-        engine.emit(self.cdr("ANSWERED").to_event())
+        engine.post_cdr(self.cdr("ANSWERED"))
 
     # --- unanswered ------------------------------------------------------------
 

@@ -373,7 +373,7 @@ class InboundCall:
         engine.soft_hangup_request(customer)
         engine.hangup_request(chan, 16)
         engine.hangup(customer, 16)
-        self._emit(self._customer_cdr("ANSWERED").to_event())
+        self.engine.post_cdr(self._customer_cdr("ANSWERED"))
 
     def _caller_hangs_up(self, leg: AgentLeg, record: CdrRecord, queued: bool) -> None:
         engine, chan = self.engine, self.inbound
@@ -463,7 +463,7 @@ class InboundCall:
         for record in self.cdrs:
             record.userfield = userfield
             record.end = record.end if record.end is not None else engine.clock.now()
-            self._emit(record.to_event())
+            self.engine.post_cdr(record)
         if not customer.hungup:
             answered = customer.state == UP
             if answered:
@@ -471,7 +471,7 @@ class InboundCall:
             else:
                 self._emit(dial_event("DialEnd", None, customer, {"DialStatus": "NOANSWER"}))
             engine.hangup(customer, 16)
-            self._emit(self._customer_cdr("ANSWERED" if answered else "NO ANSWER").to_event())
+            self.engine.post_cdr(self._customer_cdr("ANSWERED" if answered else "NO ANSWER"))
             if not answered:
                 self._originate_response(success=False)
 
@@ -503,7 +503,7 @@ class InboundCall:
         else:
             self._emit(dial_event("DialEnd", None, customer, {"DialStatus": "NOANSWER"}))
             engine.hangup(customer, 16)
-            self._emit(self._customer_cdr("NO ANSWER").to_event())
+            self.engine.post_cdr(self._customer_cdr("NO ANSWER"))
             self._originate_response(success=False, reason="3")
             engine.hangup_request(chan, 16)
         cancel(engine, chan, ringing)

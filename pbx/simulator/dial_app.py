@@ -69,7 +69,7 @@ def cancel(engine: PbxEngine, dialler: Channel, ringing: list[AgentLeg]) -> None
         engine.emit(dial_event("DialEnd", dialler, leg.one, {"DialStatus": "CANCEL"}))
         leg.drop_one(16)
         leg.finish_two(16)
-        engine.emit(leg.cdr("NO ANSWER").to_event())
+        engine.post_cdr(leg.cdr("NO ANSWER"))
         engine.emit(device_state(leg.device, "NOT_INUSE"))
         engine.member_status(leg.agent_id, NOT_INUSE)
 
@@ -148,7 +148,7 @@ class DialApp:
     def _finish_leg(self, leg: AgentLeg, cause: int, cdr: str) -> None:
         """The dropped destination's ;2 follows its ;1 down; its device and queue membership are free again."""
         leg.finish_two(cause)
-        self.engine.emit(leg.cdr(cdr).to_event())
+        self.engine.post_cdr(leg.cdr(cdr))
         self.engine.emit(device_state(leg.device, "NOT_INUSE"))
         self.engine.member_status(leg.agent_id, NOT_INUSE)
 

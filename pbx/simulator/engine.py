@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pbx.simulator.channel import STATE_DESC, Channel, ChannelFactory, Party
 from pbx.simulator.clock import SimClock
-from pbx.simulator.events import CALL, DIALPLAN, cause_part, event
+from pbx.simulator.events import CALL, DIALPLAN, CdrRecord, cause_part, event
 from pbx.simulator.queue import SalesQueue
 from pbx.simulator.recording import Monitor
 
@@ -49,6 +50,7 @@ class EngineConfig:
     recordings_dir: Path
     speed: float = 1.0
     agi_timeout: float = 5.0  # wall seconds to wait for a FastAGI connection/reply
+    cdr_csv: Path | None = None  # where cdr_csv's Master.csv is written, as Asterisk's CDR store; None: nowhere
     dialplan: str = REFERENCE  # the [from-pstn] inbound calls run: "reference" or "production"
 
     def __post_init__(self) -> None:
@@ -101,6 +103,13 @@ class PbxEngine:
             self.channels[half.name] = half
             self.emit(event("Newchannel", CALL, half.snapshot()))
         return one, two
+
+    def post_cdr(self, record: CdrRecord) -> None:
+        """A finished CDR record: the ``Cdr`` event (cdr_manager) and a row of Master.csv (cdr_csv)."""
+        self.emit(record.to_event())
+        if self.config.cdr_csv is not None:
+            with self.config.cdr_csv.open("a", encoding="utf-8", newline="") as handle:
+                csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerow(record.csv_fields())
 
     def hangup(self, channel: Channel, cause: int) -> None:
         channel.hungup = True

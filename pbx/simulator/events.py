@@ -66,6 +66,19 @@ class CdrRecord:
     disposition: str = "NO ANSWER"
     userfield: str = ""
 
+    def csv_fields(self) -> list[str | int]:
+        """The row cdr_csv writes to Master.csv with ``loguniqueid``, ``loguserfield``, ``newcdrcolumns``
+        and ``usegmtime`` on (pbx.cdr.master_csv reads it)."""
+        end = self.end if self.end is not None else self.start
+        billable = int(end - self.answer) if self.answer is not None else 0
+        return [
+            "", "" if self.caller.num == "<unknown>" else self.caller.num, self.destination, self.context,
+            self.caller.merged(), self.channel.name, self.dest_channel, self.last_app, self.last_data,
+            _cdr_time(self.start), _cdr_time(self.answer), _cdr_time(end), int(end - self.start), billable,
+            self.disposition, "DOCUMENTATION", self.channel.uniqueid, self.userfield, "", self.channel.linkedid,
+            0,
+        ]
+
     def to_event(self) -> dict[str, str]:
         end = self.end if self.end is not None else self.start
         billable = int(end - self.answer) if self.answer is not None else 0

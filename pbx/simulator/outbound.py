@@ -138,13 +138,13 @@ class OutboundCall:
         cause, status, reason = (USER_BUSY, "BUSY", "5") if busy else (0, "NOANSWER", "3")
         engine.emit(dial_event("DialEnd", None, one, {"DialStatus": status}))
         leg.drop_one(cause)
-        engine.emit(CdrRecord(one, one.exten, one.context, one.caller, one.created_at, last_app=one.application,
-                              last_data=one.app_data, end=engine.clock.now(),
-                              disposition="BUSY" if busy else "NO ANSWER").to_event())
+        engine.post_cdr(CdrRecord(one, one.exten, one.context, one.caller, one.created_at, last_app=one.application,
+                                  last_data=one.app_data, end=engine.clock.now(),
+                                  disposition="BUSY" if busy else "NO ANSWER"))
         request = self.request
         originate.respond(engine, request.action_id, one, OUTBOUND, request.number, request.caller, reason)
         leg.finish_two(cause)
-        engine.emit(leg.cdr("BUSY" if busy else "FAILED").to_event())
+        engine.post_cdr(leg.cdr("BUSY" if busy else "FAILED"))
         self._release(leg)
 
     def _manager_answers(self) -> None:
@@ -276,10 +276,10 @@ class OutboundCall:
         for record in self.cdrs:
             record.userfield, record.answer = userfield, chan.answered_at  # Party A answered with the manager
             record.end = record.end if record.end is not None else engine.clock.now()
-            engine.emit(record.to_event())
+            engine.post_cdr(record)
         if manager_up:
             manager.finish_two(16)
-            engine.emit(manager.cdr("ANSWERED").to_event())
+            engine.post_cdr(manager.cdr("ANSWERED"))
         self._release(manager)
 
     def _stop_monitor(self) -> None:

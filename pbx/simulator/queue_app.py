@@ -120,7 +120,7 @@ class QueueCall:
         self._leg_event("AgentRingNoAnswer", leg, {"RingTime": "0"})
         leg.drop_one(17)
         leg.finish_two(17)
-        self.engine.emit(leg.cdr("BUSY").to_event())
+        self.engine.post_cdr(leg.cdr("BUSY"))
         self._add_cdr(leg, started, "BUSY")
 
     def _no_answer(self, ringing: list[AgentLeg], started: float) -> None:
@@ -133,7 +133,7 @@ class QueueCall:
         for leg in ringing:
             engine.emit(dial_event("DialEnd", self.chan, leg.one, {"DialStatus": "CANCEL"}))
             leg.drop_one(0)
-            engine.emit(leg.cdr("FAILED").to_event())
+            engine.post_cdr(leg.cdr("FAILED"))
             leg.finish_two(0)
             self._add_cdr(leg, started, "NO ANSWER")
         for leg in ringing:
@@ -177,7 +177,7 @@ class QueueCall:
         engine.new_state(chan, UP)
         call.bridge(leg, queued=True)
         for other in others:
-            engine.emit(other.cdr("NO ANSWER").to_event())
+            engine.post_cdr(other.cdr("NO ANSWER"))
             other.finish_two(26)
             self._add_cdr(other, started, "NO ANSWER")
             engine.emit(device_state(other.device, "NOT_INUSE"))

@@ -32,8 +32,9 @@ class AmiPort(Protocol):
 class Simulator:
     def __init__(self, ami_server: AmiPort, agi_host: str, agi_port: int, recordings_dir: str | Path,
                  corpus_dir: str | Path, speed: float = 1.0, agents: list[AgentSpec] | None = None,
-                 dialplan: str = REFERENCE) -> None:
-        config = EngineConfig(agi_host, agi_port, Path(recordings_dir).resolve(), speed, dialplan=dialplan)
+                 dialplan: str = REFERENCE, cdr_csv: str | Path | None = None) -> None:
+        config = EngineConfig(agi_host, agi_port, Path(recordings_dir).resolve(), speed, dialplan=dialplan,
+                              cdr_csv=None if cdr_csv is None else Path(cdr_csv))
         self.engine = PbxEngine(config, ami_server.emit)
         self.corpus_dir = Path(corpus_dir)
         self.calls: dict[str, InboundCall | OutboundCall] = {}

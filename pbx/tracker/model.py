@@ -72,6 +72,7 @@ class CallRecord:
     hangup_cause_text: str = ""
     recording_file: str | None = None
     channels: list[str] = field(default_factory=list)
+    recovered: bool = False  # rebuilt from the PBX's CDR store (pbx.cdr): nobody followed it over AMI
 
     @property
     def rung(self) -> list[str]:

@@ -25,6 +25,10 @@ otherwise at the next ``expire()`` (by then the whole CDR batch, one record per
 dial or queue attempt, has arrived), or ``cdr_linger_seconds`` after the hangup
 when no CDR ever comes.
 
+Between connects, ``close_stale`` ends the calls a periodic listing no longer
+shows and that have had no event since it was asked for: a lost ``Hangup``
+(a damaged frame) would otherwise leave one open for good.
+
 After a (re)connect, or when this instance takes over the AMI stream, ``resync``
 reads Asterisk's live channels (``CoreShowChannels``): a call none of whose
 channels are left ends then; a call followed before forgets the channels that
@@ -134,6 +138,7 @@ class _Call:
     mailbox: str | None = None  # where the anchor's VoiceMail app takes the message
     cdrs: list[CdrEntry] = field(default_factory=list)
     hung_up_at: datetime | None = None  # set when the last channel hung up
+    touched: datetime | None = None  # when its last event came
 
 
 class CallTracker:
@@ -172,9 +177,10 @@ class CallTracker:
         """Fold one AMI event in; return what it made happen."""
         try:
             handler = self._handlers.get(event.get("Event"))  # type: ignore[arg-type]
-            if handler is None:
-                return []
-            return handler(event, now)
+            published = handler(event, now) if handler is not None else []
+            if (call := self._calls.get(event.get("Linkedid", ""))) is not None:
+                call.touched = now
+            return published
         except Exception:  # a malformed event must never stop the stream
             log.debug("ignored malformed event %r", event, exc_info=True)
             return []
@@ -209,6 +215,25 @@ class CallTracker:
         for linkedid, listed in listing.items():
             if linkedid not in self._finished:
                 events += self._adopt(listed)
+                if (adopted := self._calls.get(linkedid)) is not None:
+                    adopted.touched = now
+        return events
+
+    def close_stale(self, channels: Iterable[Event], asked_at: datetime) -> list[DomainEvent]:
+        """Between connects, against a channel listing asked for at ``asked_at``: the calls none of whose
+        channels are listed and that had no event since are over (their last ``Hangup`` was lost). Each
+        ends at its last event; the listing's new calls are left to their events."""
+        listed = {row.get("Linkedid") for row in channels}
+        events: list[DomainEvent] = []
+        for call in list(self._calls.values()):
+            if call.hung_up_at is not None or call.linkedid in listed or (call.touched or asked_at) >= asked_at:
+                continue
+            if call.record is None:
+                del self._calls[call.linkedid]
+            else:
+                assert call.touched is not None
+                log.warning("call %s: no channel left and no Hangup heard; ended at its last event", call.linkedid)
+                events += self._finish(call, call.touched, unknown_outcome=Disposition.MISSED)
         return events
 
     def live_calls(self) -> list[CallRecord]:

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta, timezone
 
-from callcenter.bus import CALL_ANSWERED, CALL_ENDED, MEMBER_PAUSED, DomainEvent, EventBus
+from callcenter.bus import CALL_ANSWERED, CALL_ENDED, CALLS_LISTED, MEMBER_PAUSED, DomainEvent, EventBus
 from pbx.tracker.model import CallLeg, CallRecord, Direction, LegResult
 from pbx.tracker.pauses import MemberPause
 from routing.presence import Presence, PresenceView
@@ -87,3 +87,18 @@ async def test_a_pause_in_the_queue_holds_until_the_member_is_unpaused(redis):
     await bus.publish(DomainEvent(MEMBER_PAUSED, MemberPause("102", True)))
     await bus.publish(DomainEvent(MEMBER_PAUSED, MemberPause("102", False)))  # e.g. its next QueueMemberStatus
     assert (await Presence(redis).read_view(T0)).paused == {"101"}
+
+
+async def test_each_listing_rebuilds_who_is_on_a_call_from_the_live_calls(redis):
+    """An entry left behind (a crash mid-call, a lost event) is gone at the next listing; a manager on two
+    live calls stays on both."""
+    bus = EventBus()
+    Presence(redis).subscribe(bus)
+    await Presence(redis).start_call("101", "gone.1", T0)  # the backend died before this call's end
+    talking, second, ringing = record("live.1", "102"), record("live.2", "102"), record("live.3", None)
+    talking.answered_at = second.answered_at = T0 + timedelta(seconds=5)
+    await bus.publish(DomainEvent(CALLS_LISTED, [talking, second, ringing]))
+    assert await on_call(redis) == {"102"}
+    assert sorted(await redis.zrange("presence:on_call", 0, -1)) == ["102|live.1", "102|live.2"]
+    await bus.publish(DomainEvent(CALLS_LISTED, []))
+    assert await on_call(redis) == set()

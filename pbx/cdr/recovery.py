@@ -1,0 +1,106 @@
+"""The call records that CDR rows imply, for calls nobody followed over AMI (pure, no I/O).
+
+A call is the rows of one ``linkedid``; an inbound one has rows of its origin, the channel that arrived
+in a trunk context (``dcontext``). Each origin row that dialled a manager's phone (``dstchannel``: a
+``Local/<ext>@<agent context>`` channel, or a phone of another technology) is a leg, rung at the row's
+start, with its result from the row's disposition and its queue from ``Queue``'s argument. The call runs
+from the origin's first row to its last row's end; the first answered leg answered it. What the rows do
+not tell: the hangup cause, the recording, a caller who gave up in the queue rather than being missed
+(both are ``missed``). Phones that stopped ringing at the answer are ``cancel``, as the tracker has them. Calls placed by managers are not recovered yet.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from callcenter.phones import normalize_phone
+from pbx.cdr.rows import CdrRow
+from pbx.tracker.channels import parse_channel
+from pbx.tracker.model import CallLeg, CallRecord, Direction, Disposition, LegResult
+from pbx.tracker.tracker import TrackerConfig
+
+LEG_RESULTS = {
+    "ANSWERED": LegResult.ANSWERED,
+    "NO ANSWER": LegResult.NOANSWER,
+    "BUSY": LegResult.BUSY,
+    "FAILED": LegResult.FAILED,
+    "CONGESTION": LegResult.FAILED,
+}
+UNKNOWN_NAMES = frozenset({"", "<unknown>"})
+
+
+def recover_calls(rows: Iterable[CdrRow], config: TrackerConfig) -> list[CallRecord]:
+    """The inbound calls in ``rows``, oldest first, each marked ``recovered``."""
+    calls: dict[str, list[CdrRow]] = defaultdict(list)
+    for row in rows:
+        calls[row.linkedid].append(row)
+    records = [record for linkedid, group in calls.items() if (record := _record(linkedid, group, config))]
+    return sorted(records, key=lambda record: record.started_at)
+
+
+def _record(linkedid: str, rows: list[CdrRow], config: TrackerConfig) -> CallRecord | None:
+    origin = sorted((row for row in rows if row.dcontext in config.trunk_contexts), key=lambda row: row.start)
+    if not origin:
+        return None
+    first = origin[0]
+    origin = [row for row in origin if row.uniqueid == first.uniqueid]
+    record = CallRecord(
+        linkedid=linkedid,
+        direction=Direction.INBOUND,
+        started_at=first.start,
+        caller_raw=first.src,
+        caller_number=normalize_phone(first.src, config.region),
+        caller_name="" if first.caller_name in UNKNOWN_NAMES else first.caller_name,
+        did=first.dst or None,
+        ended_at=max(row.end for row in origin),
+        recovered=True,
+    )
+    for row in origin:
+        extension = _manager(row.dstchannel, config)
+        if extension is None:
+            continue
+        result = LEG_RESULTS.get(row.disposition, LegResult.FAILED)
+        queue = row.lastdata.split(",", 1)[0] or None if row.lastapp == "Queue" else None
+        record.queue = record.queue or queue
+        answered = row.answer if result is LegResult.ANSWERED else None
+        record.legs.append(CallLeg(extension, row.dstchannel, row.start, answered, row.end, result, queue))
+        if answered is not None and record.answered_by is None:
+            record.answered_by, record.answered_at = extension, answered
+    _cancel_the_others(record)
+    record.disposition = _disposition(record)
+    return record
+
+
+def _cancel_the_others(record: CallRecord) -> None:
+    """Phones rung together with the one that answered stopped ringing at the answer: cancelled, as the
+    tracker has it (their rows say NO ANSWER)."""
+    answered_at = record.answered_at
+    if answered_at is None:
+        return
+    for leg in record.legs:
+        if leg.result is LegResult.NOANSWER and leg.ended_at is not None and abs(
+            (leg.ended_at - answered_at).total_seconds()
+        ) <= 1:
+            leg.result = LegResult.CANCEL
+
+
+def _manager(channel: str, config: TrackerConfig) -> str | None:
+    """The extension whose phone ``channel`` rings; None for anything else (a trunk, nothing)."""
+    own = parse_channel(channel)
+    if own is None:
+        return None
+    if own.tech == "Local":
+        return own.resource if own.context in config.agent_contexts else None
+    return own.resource
+
+
+def _disposition(record: CallRecord) -> Disposition:
+    if record.answered_by is not None:
+        return Disposition.ANSWERED
+    results = {leg.result for leg in record.legs}
+    if results == {LegResult.BUSY}:
+        return Disposition.BUSY
+    if results == {LegResult.FAILED}:
+        return Disposition.FAILED
+    return Disposition.MISSED
