@@ -38,6 +38,7 @@ def dialplan_globals(rec_dir: str, agi_url: str) -> dict[str, str]:
         "DEFAULT_RING_SECONDS": "20",
         "AGENT_CONTEXT": "sim-agent",
         "DEPARTMENT_NUMBER": "74951234567",
+        "DEPARTMENT_NAME": "Sales",
         "TRUNK_TECH": "Local",
         "TRUNK": "sim-callee",
     }

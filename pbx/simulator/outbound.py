@@ -167,9 +167,9 @@ class OutboundCall:
         engine.setvar(chan, "__RECORDING_FILE", recording)
         self.step(3, "Set", f"CDR(userfield)=rec:{recording}")
         self.monitor = engine.mix_monitor(chan, 4, recording)
-        department = self.var("DEPARTMENT_NUMBER")
-        self.step(5, "Set", f"CALLERID(num)={department}")
-        engine.new_callerid(chan, Party(department, chan.caller.name))
+        department, name = self.var("DEPARTMENT_NUMBER"), self.var("DEPARTMENT_NAME")
+        self.step(5, "Set", f'CALLERID(all)="{name}" <{department}>')
+        engine.new_callerid(chan, Party(department, name))
         try:
             if await DialApp(self, 6, [number], DIAL_TIMEOUT, CALLEE_CONTEXT).run():
                 return

@@ -67,7 +67,8 @@ async def test_the_manager_picks_up_and_the_client_answers(pbx):  # noqa: F811
     assert steps == [("1", "NoOp"), ("2", "Set"), ("3", "Set"), ("4", "MixMonitor"), ("5", "Set"), ("6", "Dial")]
     assert answered < index(events, "Newexten", Channel=one, Context="outbound")
     assert events[index(events, "Newexten", Channel=one, Application="Dial")]["AppData"] == "Local/79267770000@sim-callee,60"
-    assert events[index(events, "NewCallerid", Channel=one, CallerIDNum="74951234567")]
+    # the client sees the department, not their own number as the caller's name (the Originate's)
+    assert events[index(events, "NewCallerid", Channel=one, CallerIDNum="74951234567")]["CallerIDName"] == "Sales"
     dial = index(events, "DialBegin", Channel=one, DialString="79267770000@sim-callee")
     callee = events[dial]["DestChannel"]
     assert callee.startswith("Local/79267770000@sim-callee-")
