@@ -137,6 +137,7 @@ class Services:
             ping_timeout=settings.ami_ping_timeout,
             backoff_initial=settings.ami_reconnect_initial,
             backoff_max=settings.ami_reconnect_max,
+            auth=settings.ami_auth,
         )
         metrics = Metrics(connector.connected.is_set)
         metrics.subscribe(bus)

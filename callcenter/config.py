@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import (
@@ -112,6 +113,9 @@ class Settings(BaseSettings):
     ami_port: int = 5038
     ami_username: str = "callcenter"
     ami_secret: str = Field(default="", description="Empty: the demo generates one for its simulator.")
+    ami_auth: Literal["md5", "plain"] = Field(
+        default="md5", description="md5: Asterisk's Challenge, the secret never sent; plain: the secret in the Login."
+    )
     ami_ping_interval: float = 10.0
     ami_ping_timeout: float = 5.0
     ami_reconnect_initial: float = Field(default=0.5, description="First reconnect delay; doubles up to the max.")

@@ -11,6 +11,7 @@ strictly in arrival order; both belong to the connector and end in ``stop()``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -27,6 +28,7 @@ EventHandler = Callable[[Message], Awaitable[None]]
 ResyncHandler = Callable[[list[Message]], Awaitable[None]]
 Sleep = Callable[[float], Awaitable[None]]
 Job = tuple[str, Callable[[], Awaitable[None]]]
+MD5, PLAIN = "md5", "plain"  # how the Login proves the secret
 
 
 class AmiLoginError(ConnectionError):
@@ -75,11 +77,15 @@ class AmiConnector:
         connect_timeout: float = 5.0,
         rng: random.Random | None = None,
         sleep: Sleep = asyncio.sleep,
+        auth: str = MD5,
     ) -> None:
+        if auth not in (MD5, PLAIN):
+            raise ValueError(f"AMI auth {auth!r}: {MD5} or {PLAIN}")
         self.host = host
         self.port = port
         self.username = username
         self.secret = secret
+        self.auth = auth
         self.on_event = on_event
         self.on_connected = on_connected
         self.ping_interval = ping_interval
@@ -148,7 +154,18 @@ class AmiConnector:
             protocol.close()
 
     async def _login(self, protocol: AmiProtocol) -> None:
-        login = {"Action": "Login", "Username": self.username, "Secret": self.secret, "Events": "on"}
+        """Log in; with ``md5`` (the default) the secret never crosses the wire: Asterisk's ``Challenge``
+        gives a one-time string, and the Login carries MD5(challenge + secret)."""
+        login = {"Action": "Login", "Username": self.username, "Events": "on"}
+        if self.auth == MD5:
+            challenge = await protocol.request({"Action": "Challenge", "AuthType": "MD5"}, self.action_timeout)
+            if not isinstance(challenge, Message) or not challenge.get("Challenge"):
+                message = challenge.get("Message") if isinstance(challenge, Message) else challenge
+                raise AmiLoginError(f"Challenge refused: {message}")
+            key = hashlib.md5((challenge["Challenge"] + self.secret).encode()).hexdigest()  # noqa: S324 (AMI's own scheme)
+            login |= {"AuthType": "MD5", "Key": key}
+        else:
+            login["Secret"] = self.secret
         reply = await protocol.request(login, self.action_timeout)
         if not isinstance(reply, Message) or reply.get("Response") != "Success":
             message = reply.get("Message") if isinstance(reply, Message) else reply

@@ -174,6 +174,27 @@ async def test_send_action_returns_every_message_of_a_list_action(connect, table
     assert isinstance(pong, Message) and pong["Ping"] == "Pong"
 
 
+@pytest.mark.parametrize("auth", ["md5", "plain"])
+async def test_logs_in_by_challenge_unless_told_to_send_the_secret(connect, server, recorder, auth):
+    """md5, the default: Asterisk's Challenge, then a Login with MD5(challenge + secret); the secret itself
+    never crosses the wire. plain: the secret in the Login."""
+    logins: list[dict[str, str]] = []
+    login = server._handlers["login"]
+
+    async def recorded(session: AmiSession, headers: dict[str, str]) -> list[dict[str, str]]:
+        logins.append(dict(headers))
+        return await login(session, headers)
+
+    server.register_action("Login", recorded)
+    await connect(**({} if auth == "md5" else {"auth": "plain"}))
+    await recorder.resync()
+    [sent] = logins
+    if auth == "md5":
+        assert (header(sent, "AuthType"), len(header(sent, "Key")), header(sent, "Secret")) == ("MD5", 32, "")
+    else:
+        assert (header(sent, "Secret"), header(sent, "Key")) == (SECRET, "")
+
+
 async def test_failed_login_is_reported_and_retried__panoramisk_ignores_a_failed_login(
     connect, server, recorder, caplog
 ):
