@@ -11,7 +11,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
@@ -33,8 +32,7 @@ from live.publisher import LivePublisher
 from pbx.agi.server import FastAgiServer
 from pbx.ami.connector import AmiConnector
 from pbx.ami.relay import ActionRelay
-from pbx.cdr.master_csv import read_master_csv
-from pbx.cdr.service import CdrRecovery
+from pbx.cdr.service import CdrRecovery, store_reader
 from pbx.tracker.tracker import CallTracker, TrackerConfig
 from recordings.compression import compress_older
 from recordings.retention import INTERVAL_SECONDS as RETENTION_INTERVAL_SECONDS, apply_retention
@@ -300,8 +298,6 @@ async def _cancel(tasks: list[asyncio.Task]) -> None:
 def cdr_recovery(
     settings: Settings, redis: Redis, sessions: async_sessionmaker, config: TrackerConfig
 ) -> CdrRecovery | None:
-    """Recovery from the PBX's Master.csv, when ``cdr_csv_path`` names one."""
-    if not settings.cdr_csv_path:
-        return None
-    path, zone = Path(settings.cdr_csv_path), ZoneInfo(settings.cdr_timezone)
-    return CdrRecovery(redis, sessions, lambda since: read_master_csv(path, since, zone), config)
+    """Recovery from the PBX's CDR store, when one is configured."""
+    reader = store_reader(settings.cdr_db_url, settings.cdr_csv_path, ZoneInfo(settings.cdr_timezone))
+    return None if reader is None else CdrRecovery(redis, sessions, reader, config)

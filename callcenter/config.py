@@ -145,10 +145,15 @@ class Settings(BaseSettings):
         default="Europe/Moscow", description="Reports count days and weeks by this clock (an IANA zone name)."
     )
     cdr_linger_seconds: float = 5.0
+    cdr_db_url: str = Field(
+        default="",
+        description="The database Asterisk's CDR backend writes (cdr_pgsql, cdr_adaptive_odbc; table cdr with linkedid), "
+        "as an async SQLAlchemy URL: calls nobody followed over AMI are recovered from it. Empty: cdr_csv_path.",
+    )
     cdr_csv_path: str = Field(
         default="",
-        description="Asterisk's cdr_csv Master.csv (loguniqueid and newcdrcolumns on): calls that began and ended "
-        "while no backend consumed AMI are recovered from it. Empty: no recovery.",
+        description="Asterisk's cdr_csv Master.csv (loguniqueid and newcdrcolumns on), when there is no cdr_db_url. "
+        "Both empty: no recovery.",
     )
     cdr_timezone: str = Field(
         default="UTC", description="The zone of the CDR store's times: UTC with usegmtime = yes, else the PBX's."

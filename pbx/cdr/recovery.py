@@ -1,7 +1,7 @@
 """The call records that CDR rows imply, for calls nobody followed over AMI (pure, no I/O).
 
 A call is the rows of one ``linkedid``; an inbound one has rows of its origin, the channel that arrived
-in a trunk context (``dcontext``). Each origin row that dialled a manager's phone (``dstchannel``: a
+in a trunk context (``dcontext``) and dialled the managers (of a ``Local`` pair, the half that dials). Each origin row that dialled a manager's phone (``dstchannel``: a
 ``Local/<ext>@<agent context>`` channel, or a phone of another technology) is a leg, rung at the row's
 start, with its result from the row's disposition and its queue from ``Queue``'s argument. The call runs
 from the origin's first row to its last row's end; the first answered leg answered it. What the rows do
@@ -11,8 +11,10 @@ not tell: the hangup cause, the recording, a caller who gave up in the queue rat
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 from callcenter.phones import normalize_phone
 from pbx.cdr.rows import CdrRow
@@ -28,6 +30,7 @@ LEG_RESULTS = {
     "CONGESTION": LegResult.FAILED,
 }
 UNKNOWN_NAMES = frozenset({"", "<unknown>"})
+CHANNEL_COUNTER = re.compile(r"-([0-9a-fA-F]{8})(?:;\d)?$")
 
 
 def recover_calls(rows: Iterable[CdrRow], config: TrackerConfig) -> list[CallRecord]:
@@ -40,11 +43,12 @@ def recover_calls(rows: Iterable[CdrRow], config: TrackerConfig) -> list[CallRec
 
 
 def _record(linkedid: str, rows: list[CdrRow], config: TrackerConfig) -> CallRecord | None:
-    origin = sorted((row for row in rows if row.dcontext in config.trunk_contexts), key=lambda row: row.start)
-    if not origin:
+    arrived = [row for row in rows if row.dcontext in config.trunk_contexts]
+    if not arrived:
         return None
-    first = origin[0]
-    origin = [row for row in origin if row.uniqueid == first.uniqueid]
+    dialling = [row for row in arrived if _manager(row.dstchannel, config) is not None]
+    first = min(dialling or arrived, key=_rung_order)  # of a Local pair, the half that dials
+    origin = sorted((row for row in arrived if row.uniqueid == first.uniqueid), key=_rung_order)
     record = CallRecord(
         linkedid=linkedid,
         direction=Direction.INBOUND,
@@ -83,6 +87,13 @@ def _cancel_the_others(record: CallRecord) -> None:
             (leg.ended_at - answered_at).total_seconds()
         ) <= 1:
             leg.result = LegResult.CANCEL
+
+
+def _rung_order(row: CdrRow) -> tuple[datetime, int, str]:
+    """Rows by start, phones rung in the same second by when their channel was made (its name's counter:
+    ``Local/101@agents-0000002a;1``), whatever order the store returns them in."""
+    counter = CHANNEL_COUNTER.search(row.dstchannel)
+    return row.start, int(counter[1], 16) if counter else -1, row.dstchannel
 
 
 def _manager(channel: str, config: TrackerConfig) -> str | None:

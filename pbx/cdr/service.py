@@ -1,5 +1,5 @@
-"""Recovering, after a start or a takeover, the calls nobody followed: the adapter between the CDR store,
-Redis (when the department's last AMI event was seen) and the call cards.
+"""Recovering, after a start or a takeover, the calls nobody followed: the adapter between the CDR store
+(``read_store``: the ``cdr`` table of ``cdr_db_url``, else ``Master.csv``), Redis (when the department's last AMI event was seen) and the call cards.
 
 While AMI is consumed, the time of the latest event is kept in Redis (``ami:last_event_at``, written at
 most every ``FLUSH_SECONDS``). After the next connect, the CDR rows of calls that ended since then (less
@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable, Collection
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
 
 from redis.asyncio import Redis
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from pbx.cdr.master_csv import read_master_csv
 from pbx.cdr.recovery import recover_calls
 from pbx.cdr.rows import CdrRow
+from pbx.cdr.table import read_cdr_table
 from pbx.tracker.model import CallRecord
 from pbx.tracker.tracker import TrackerConfig
 from storage.models import Call
@@ -32,8 +36,8 @@ LAST_EVENT_KEY = "ami:last_event_at"
 FLUSH_SECONDS = 5.0
 MARGIN = timedelta(minutes=5)
 
-CdrReader = Callable[[datetime], list[CdrRow]]
-"""The rows of calls that ended at or after the given moment (blocking: run in a thread)."""
+CdrReader = Callable[[datetime], Awaitable[list[CdrRow]]]
+"""The rows of calls that ended at or after the given moment."""
 
 
 class CdrRecovery:
@@ -58,8 +62,8 @@ class CdrRecovery:
             return []
         since = datetime.fromisoformat(last) - MARGIN
         try:
-            rows = await asyncio.to_thread(self._read_rows, since)
-        except OSError as error:
+            rows = await self._read_rows(since)
+        except (OSError, SQLAlchemyError) as error:
             log.error("the PBX's CDR store could not be read (%s): calls since %s not recovered", error, last)
             return []
         records = [record for record in recover_calls(rows, self._config) if record.linkedid not in live]
@@ -74,3 +78,19 @@ class CdrRecovery:
             return set()
         async with self._sessions() as session:
             return set(await session.scalars(select(Call.linkedid).where(Call.linkedid.in_(linkedids))))
+
+
+def store_reader(db_url: str, csv_path: str, zone: tzinfo) -> CdrReader | None:
+    """The reader of the configured CDR store: the database's ``cdr`` table, else Master.csv; None for none."""
+    if db_url:
+        async def read_table(since: datetime) -> list[CdrRow]:
+            engine = create_async_engine(db_url)
+            try:
+                return await read_cdr_table(engine, since, zone)
+            finally:
+                await engine.dispose()
+        return read_table
+    if csv_path:
+        path = Path(csv_path)
+        return lambda since: asyncio.to_thread(read_master_csv, path, since, zone)
+    return None

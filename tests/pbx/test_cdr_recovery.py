@@ -89,3 +89,35 @@ def test_a_call_placed_by_a_manager_is_not_recovered_yet():
     placed = CdrRow(EPOCH, None, 5, 0, "NO ANSWER", "101", "89161234567", "sim-agent", '"" <101>',
                     "Local/101@sim-agent-00000001;2", "Local/89161234567@outbound-00000002;1", "Dial", "", "1.1", "1.1")
     assert recover_calls([placed], TrackerConfig()) == []
+
+
+CDR_TABLE = """CREATE TABLE cdr (
+    calldate TIMESTAMP NOT NULL, clid VARCHAR(80), src VARCHAR(80), dst VARCHAR(80), dcontext VARCHAR(80),
+    channel VARCHAR(80), dstchannel VARCHAR(80), lastapp VARCHAR(80), lastdata VARCHAR(80),
+    duration INTEGER, billsec INTEGER, disposition VARCHAR(45), amaflags INTEGER, accountcode VARCHAR(20),
+    uniqueid VARCHAR(150), userfield VARCHAR(255), peeraccount VARCHAR(20), linkedid VARCHAR(150),
+    sequence INTEGER)"""
+
+
+@pytest.mark.parametrize("capture", ["away-to-queue.ami", "missed-all-away.ami"])
+async def test_the_cdr_table_gives_the_same_calls_as_master_csv(engine, capture, tmp_path):
+    """The table cdr_pgsql (or cdr_sqlite3_custom) writes, with Asterisk's sample columns: no answer time
+    of its own (the end less billsec), times without a zone."""
+    from sqlalchemy import text
+
+    from pbx.cdr.table import read_cdr_table
+
+    rows = read_master_csv(master_csv(capture, tmp_path / "Master.csv"), EPOCH, timezone.utc)
+    async with engine.begin() as connection:
+        await connection.execute(text(CDR_TABLE))
+        await connection.execute(text(
+            "INSERT INTO cdr (calldate, clid, src, dst, dcontext, channel, dstchannel, lastapp, lastdata, duration,"
+            " billsec, disposition, uniqueid, linkedid) VALUES (:start, :clid, :src, :dst, :dcontext, :channel,"
+            " :dstchannel, :lastapp, :lastdata, :duration, :billsec, :disposition, :uniqueid, :linkedid)"),
+            [{**{name: getattr(row, name) for name in ("clid", "src", "dst", "dcontext", "channel", "dstchannel",
+                                                      "lastapp", "lastdata", "duration", "billsec", "disposition",
+                                                      "uniqueid", "linkedid")},
+              "start": row.start.replace(tzinfo=None)} for row in rows])
+    from_table = await read_cdr_table(engine, EPOCH, timezone.utc)
+    assert recover_calls(from_table, TrackerConfig()) == recover_calls(rows, TrackerConfig())
+    assert await read_cdr_table(engine, datetime(2026, 11, 24, tzinfo=timezone.utc), timezone.utc) == []
