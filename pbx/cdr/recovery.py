@@ -20,7 +20,7 @@ from callcenter.phones import normalize_phone
 from pbx.cdr.rows import CdrRow
 from pbx.tracker.channels import parse_channel
 from pbx.tracker.model import CallLeg, CallRecord, Direction, Disposition, LegResult
-from pbx.tracker.tracker import TrackerConfig
+from pbx.tracker.tracker import TrackerConfig, disposition
 
 LEG_RESULTS = {
     "ANSWERED": LegResult.ANSWERED,
@@ -72,7 +72,7 @@ def _record(linkedid: str, rows: list[CdrRow], config: TrackerConfig) -> CallRec
         if answered is not None and record.answered_by is None:
             record.answered_by, record.answered_at = extension, answered
     _cancel_the_others(record)
-    record.disposition = _disposition(record)
+    record.disposition = disposition(record, None, Disposition.MISSED)
     return record
 
 
@@ -104,14 +104,3 @@ def _manager(channel: str, config: TrackerConfig) -> str | None:
     if own.tech == "Local":
         return own.resource if own.context in config.agent_contexts else None
     return own.resource
-
-
-def _disposition(record: CallRecord) -> Disposition:
-    if record.answered_by is not None:
-        return Disposition.ANSWERED
-    results = {leg.result for leg in record.legs}
-    if results == {LegResult.BUSY}:
-        return Disposition.BUSY
-    if results == {LegResult.FAILED}:
-        return Disposition.FAILED
-    return Disposition.MISSED

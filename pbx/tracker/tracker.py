@@ -772,7 +772,7 @@ class CallTracker:
                 leg.result = LegResult.CANCEL
             if leg.ended_at is None:
                 leg.ended_at = ended_at
-        record.disposition = _disposition(record, call.outcome, unknown_outcome)
+        record.disposition = disposition(record, call.outcome, unknown_outcome)
         reconcile(record, call.cdrs)
         self._forget(call)
         return [_announce(CALL_ENDED, record)]  # with its recording_file: recordings/ checks and stores it
@@ -787,7 +787,9 @@ class CallTracker:
             del self._finished[next(iter(self._finished))]
 
 
-def _disposition(record: CallRecord, outcome: str | None, unknown_outcome: Disposition) -> Disposition:
+def disposition(record: CallRecord, outcome: str | None, unknown_outcome: Disposition) -> Disposition:
+    """What an ended call was: answered by a manager, else the PBX's last word (``outcome``) as the legs
+    allow; ``unknown_outcome`` when there is none."""
     if record.answered_by is not None:
         return Disposition.ANSWERED
     if outcome == MANAGER_UNREACHED:  # busy or away, the manager's phone is the leg that failed, not the client
