@@ -26,6 +26,7 @@ function Facts({ card }) {
     [t("call.wait"), card.wait_seconds === null ? null : duration(card.wait_seconds)],
     [t("call.talk"), duration(card.talk_seconds)],
     [t("call.source"), card.source],
+    [t("call.recovered"), card.recovered && t("call.recoveredWhy")],
   ];
   return html`<dl class="facts">${rows.filter(([, value]) => value).map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>`;
 }

@@ -81,6 +81,8 @@ export default {
   "call.wait": "Ожидание",
   "call.talk": "Разговор",
   "call.source": "Источник",
+  "call.recovered": "Восстановлен",
+  "call.recoveredWhy": "по журналу АТС (CDR): система не работала во время звонка, записи и причины завершения нет",
   "call.path": "Маршрут звонка",
   "call.leg": "{extension}: звонил {seconds} с — {result}",
   "call.noLegs": "Звонок не дошёл до менеджеров",
