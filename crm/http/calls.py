@@ -134,7 +134,7 @@ class CallCard(CallBase):
     hangup_cause: int | None
     hangup_cause_text: str
     recovered: bool = Field(description="Rebuilt from the PBX's CDR store: the call ended while no backend "
-                            "followed AMI (no recording, hangup cause or queue abandon known).")
+                            "followed AMI (no hangup cause known, an abandon counts as missed).")
     legs: list[Leg] = Field(description="The routing path, in order.")
     recording: RecordingInfo | None
     transcript: TranscriptInfo | None

@@ -57,6 +57,7 @@ def parse_row(fields: list[str], zone: tzinfo) -> CdrRow:
     (_, src, dst, dcontext, clid, channel, dstchannel, lastapp, lastdata, start, answer, _end,
      duration, billsec, disposition, _amaflags, uniqueid) = fields[:17]
     linkedid = fields[-2]
+    userfield = fields[17] if len(fields) == WITH_USERFIELD else ""
     if not linkedid:
         raise CdrFormatError("no linkedid")
     try:
@@ -64,7 +65,7 @@ def parse_row(fields: list[str], zone: tzinfo) -> CdrRow:
             start=_time(start, zone), answer=_time(answer, zone) if answer else None,
             duration=int(duration), billsec=int(billsec), disposition=disposition, src=src, dst=dst,
             dcontext=dcontext, clid=clid, channel=channel, dstchannel=dstchannel, lastapp=lastapp,
-            lastdata=lastdata, uniqueid=uniqueid, linkedid=linkedid,
+            lastdata=lastdata, uniqueid=uniqueid, linkedid=linkedid, userfield=userfield,
         )
     except ValueError as error:
         raise CdrFormatError(str(error)) from error

@@ -1,12 +1,14 @@
 """The call records that CDR rows imply, for calls nobody followed over AMI (pure, no I/O).
 
 A call is the rows of one ``linkedid``; an inbound one has rows of its origin, the channel that arrived
-in a trunk context (``dcontext``) and dialled the managers (of a ``Local`` pair, the half that dials). Each origin row that dialled a manager's phone (``dstchannel``: a
-``Local/<ext>@<agent context>`` channel, or a phone of another technology) is a leg, rung at the row's
-start, with its result from the row's disposition and its queue from ``Queue``'s argument. The call runs
-from the origin's first row to its last row's end; the first answered leg answered it. What the rows do
-not tell: the hangup cause, the recording, a caller who gave up in the queue rather than being missed
-(both are ``missed``). Phones that stopped ringing at the answer are ``cancel``, as the tracker has them. Calls placed by managers are not recovered yet.
+in a trunk context (``dcontext``) and dialled the managers (of a ``Local`` pair, the half that dials).
+Each origin row that dialled a manager's phone (``dstchannel``: a ``Local/<ext>@<agent context>``
+channel, or a phone of another technology) is a leg, rung at the row's start, with its result from the
+row's disposition and its queue from ``Queue``'s argument; phones that stopped ringing at the answer are
+``cancel``, as the tracker has them. The call runs from the origin's first row to its last row's end;
+the first answered leg answered it; the recording is the one the dialplan names in the rows'
+``userfield`` (``rec:<file>``). What the rows do not tell: the hangup cause, a caller who gave up in the
+queue rather than being missed (both are ``missed``). Calls placed by managers are not recovered yet.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ LEG_RESULTS = {
     "CONGESTION": LegResult.FAILED,
 }
 UNKNOWN_NAMES = frozenset({"", "<unknown>"})
+RECORDING = "rec:"  # the dialplan's CDR(userfield)=rec:${RECORDING_FILE}
 CHANNEL_COUNTER = re.compile(r"-([0-9a-fA-F]{8})(?:;\d)?$")
 
 
@@ -58,6 +61,8 @@ def _record(linkedid: str, rows: list[CdrRow], config: TrackerConfig) -> CallRec
         caller_name="" if first.caller_name in UNKNOWN_NAMES else first.caller_name,
         did=first.dst or None,
         ended_at=max(row.end for row in origin),
+        recording_file=next((row.userfield[len(RECORDING):] for row in origin if row.userfield.startswith(RECORDING)),
+                            None),
         recovered=True,
     )
     for row in origin:

@@ -24,6 +24,7 @@ class CdrRow:
     lastdata: str
     uniqueid: str
     linkedid: str
+    userfield: str = ""  # the dialplan's CDR(userfield): "rec:<recording>" in ours
 
     @property
     def end(self) -> datetime:

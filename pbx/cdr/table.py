@@ -2,7 +2,8 @@
 
 The columns are Asterisk's (its sample schema): ``calldate`` (the start), ``clid``, ``src``, ``dst``,
 ``dcontext``, ``channel``, ``dstchannel``, ``lastapp``, ``lastdata``, ``duration``, ``billsec``,
-``disposition``, ``uniqueid`` and ``linkedid`` (which groups a call's rows: add it to an older table).
+``disposition``, ``uniqueid``, ``linkedid`` (which groups a call's rows: add it to an older table) and
+``userfield``.
 The table has no answer time: it is the end less ``billsec``. A ``calldate`` without a zone is in
 ``zone``.
 """
@@ -19,7 +20,7 @@ from pbx.cdr.rows import CdrRow
 LONGEST_CALL = timedelta(hours=12)  # rows that started this long before the moment asked for are read too
 QUERY = text(
     "SELECT calldate, clid, src, dst, dcontext, channel, dstchannel, lastapp, lastdata, duration, billsec,"
-    " disposition, uniqueid, linkedid FROM cdr WHERE calldate >= :earliest ORDER BY calldate"
+    " disposition, uniqueid, linkedid, userfield FROM cdr WHERE calldate >= :earliest ORDER BY calldate"
 )
 
 
@@ -34,7 +35,7 @@ async def read_cdr_table(engine: AsyncEngine, since: datetime, zone: tzinfo) -> 
 
 def _row(values, zone: tzinfo) -> CdrRow:
     (calldate, clid, src, dst, dcontext, channel, dstchannel, lastapp, lastdata, duration, billsec,
-     disposition, uniqueid, linkedid) = values
+     disposition, uniqueid, linkedid, userfield) = values
     start = calldate if isinstance(calldate, datetime) else datetime.fromisoformat(str(calldate))
     start = start if start.tzinfo is not None else start.replace(tzinfo=zone)
     duration, billsec = int(duration or 0), int(billsec or 0)
@@ -43,5 +44,5 @@ def _row(values, zone: tzinfo) -> CdrRow:
         start=start, answer=answer, duration=duration, billsec=billsec, disposition=disposition or "",
         src=src or "", dst=dst or "", dcontext=dcontext or "", clid=clid or "", channel=channel or "",
         dstchannel=dstchannel or "", lastapp=lastapp or "", lastdata=lastdata or "", uniqueid=uniqueid or "",
-        linkedid=linkedid or "",
+        linkedid=linkedid or "", userfield=userfield or "",
     )

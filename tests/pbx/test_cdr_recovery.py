@@ -55,7 +55,7 @@ def test_the_cdr_rows_give_the_card_the_events_gave(capture, tmp_path):
     followed = tracked(capture)
     assert recovered.recovered and not followed.recovered
     same = ("linkedid", "direction", "caller_raw", "caller_number", "caller_name", "did", "answered_by",
-            "disposition", "wait_seconds", "talk_seconds")
+            "disposition", "wait_seconds", "talk_seconds", "recording_file")
     assert {name: getattr(recovered, name) for name in same} == {name: getattr(followed, name) for name in same}
     assert recovered.rung == followed.rung
     assert [leg.result for leg in recovered.legs] == [leg.result for leg in followed.legs]
@@ -112,11 +112,12 @@ async def test_the_cdr_table_gives_the_same_calls_as_master_csv(engine, capture,
         await connection.execute(text(CDR_TABLE))
         await connection.execute(text(
             "INSERT INTO cdr (calldate, clid, src, dst, dcontext, channel, dstchannel, lastapp, lastdata, duration,"
-            " billsec, disposition, uniqueid, linkedid) VALUES (:start, :clid, :src, :dst, :dcontext, :channel,"
-            " :dstchannel, :lastapp, :lastdata, :duration, :billsec, :disposition, :uniqueid, :linkedid)"),
+            " billsec, disposition, uniqueid, linkedid, userfield) VALUES (:start, :clid, :src, :dst, :dcontext,"
+            " :channel, :dstchannel, :lastapp, :lastdata, :duration, :billsec, :disposition, :uniqueid, :linkedid,"
+            " :userfield)"),
             [{**{name: getattr(row, name) for name in ("clid", "src", "dst", "dcontext", "channel", "dstchannel",
                                                       "lastapp", "lastdata", "duration", "billsec", "disposition",
-                                                      "uniqueid", "linkedid")},
+                                                      "uniqueid", "linkedid", "userfield")},
               "start": row.start.replace(tzinfo=None)} for row in rows])
     from_table = await read_cdr_table(engine, EPOCH, timezone.utc)
     assert recover_calls(from_table, TrackerConfig()) == recover_calls(rows, TrackerConfig())
