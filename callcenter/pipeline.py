@@ -55,15 +55,23 @@ class CallPipeline:
             log.info("resync over %d live channel(s): %d domain event(s)", len(channels), len(caught_up))
         await self._bus.publish_all(caught_up)
         if self._recovery is not None:
-            live = {row.get("Linkedid", "") for row in channels} | {record.linkedid for record in self.tracker.live_calls()}
-            for record in await self._recovery.recover(live, now):
-                await self._bus.publish(DomainEvent(CALL_ENDED, record))
+            await self._recover(channels, now)
         await self._bus.publish(DomainEvent(CALLS_LISTED, self.tracker.live_calls()))
 
     async def on_listing(self, channels: list[Mapping[str, str]], asked_at: datetime) -> None:
-        """A periodic listing asked for at ``asked_at``, handled after every event that came before its reply."""
+        """A periodic listing asked for at ``asked_at``, handled after every event that came before its reply;
+        a recovery that failed at the connect is tried again."""
         await self._bus.publish_all(self.tracker.close_stale(channels, asked_at))
+        if self._recovery is not None and self._recovery.pending:
+            await self._recover(channels, asked_at)
         await self._bus.publish(DomainEvent(CALLS_LISTED, self.tracker.live_calls()))
+
+    async def _recover(self, channels: list[Mapping[str, str]], now: datetime) -> None:
+        """Publish as ended the calls the CDR store holds that nobody followed (``pbx.cdr``)."""
+        assert self._recovery is not None
+        live = {row.get("Linkedid", "") for row in channels} | {record.linkedid for record in self.tracker.live_calls()}
+        for record in await self._recovery.recover(live, now):
+            await self._bus.publish(DomainEvent(CALL_ENDED, record))
 
     async def reconcile_forever(
         self,

@@ -47,25 +47,33 @@ class CdrRecovery:
         self._read_rows = read_rows
         self._config = config
         self._flushed: datetime | None = None
+        self.pending = False  # a recovery failed: the last event seen stays put until one succeeds
 
     async def seen(self, now: datetime) -> None:
         """An AMI event came at ``now``; stored every ``FLUSH_SECONDS``."""
+        if self.pending:
+            return
         if self._flushed is None or (now - self._flushed).total_seconds() >= FLUSH_SECONDS:
             await self._redis.set(LAST_EVENT_KEY, now.isoformat())
             self._flushed = now
 
     async def recover(self, live: Collection[str], now: datetime) -> list[CallRecord]:
-        """The calls that ended since the last event seen, neither ``live`` (by linkedid) nor on a card."""
+        """The calls that ended since the last event seen, neither ``live`` (by linkedid) nor on a card. When
+        the store cannot be read, ``pending`` until a later call succeeds (the pipeline retries at every
+        channel listing), and the last event seen is not moved meanwhile."""
         last = await self._redis.get(LAST_EVENT_KEY)
-        await self.seen(now)
         if last is None:
+            await self.seen(now)
             return []
         since = datetime.fromisoformat(last) - MARGIN
         try:
             rows = await self._read_rows(since)
         except (OSError, SQLAlchemyError) as error:
-            log.error("the PBX's CDR store could not be read (%s): calls since %s not recovered", error, last)
+            log.error("the PBX's CDR store could not be read (%s): calls since %s not recovered yet", error, last)
+            self.pending = True
             return []
+        self.pending = False
+        await self.seen(now)
         records = [record for record in recover_calls(rows, self._config) if record.linkedid not in live]
         carded = await self._carded([record.linkedid for record in records])
         recovered = [record for record in records if record.linkedid not in carded]

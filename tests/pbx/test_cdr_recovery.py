@@ -122,3 +122,37 @@ async def test_the_cdr_table_gives_the_same_calls_as_master_csv(engine, capture,
     from_table = await read_cdr_table(engine, EPOCH, timezone.utc)
     assert recover_calls(from_table, TrackerConfig()) == recover_calls(rows, TrackerConfig())
     assert await read_cdr_table(engine, datetime(2026, 11, 24, tzinfo=timezone.utc), timezone.utc) == []
+
+
+async def test_a_store_that_cannot_be_read_is_tried_again_and_the_last_event_seen_waits_for_it(redis, sessions, tmp_path):
+    """Recovery from the calls since the last event seen (in Redis): a store that fails (a share not
+    mounted yet) leaves the recovery pending and that moment where it was; the next try recovers the calls,
+    and a call already on a card or still live is never recovered twice."""
+    from crm.call_cards import CallCardStore
+    from pbx.cdr.service import LAST_EVENT_KEY, CdrRecovery
+
+    path = master_csv("missed-all-away.ami", tmp_path / "Master.csv")  # the call ends 10:30:41
+    mounted = False
+
+    async def read(since: datetime) -> list[CdrRow]:
+        if not mounted:
+            raise FileNotFoundError(path)
+        return read_master_csv(path, since, timezone.utc)
+
+    recovery = CdrRecovery(redis, sessions, read, TrackerConfig())
+    before = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
+    await redis.set(LAST_EVENT_KEY, before.isoformat())
+    later = datetime(2026, 11, 23, 11, 0, tzinfo=timezone.utc)
+    assert await recovery.recover(live=set(), now=later) == [] and recovery.pending
+    await recovery.seen(later)
+    assert await redis.get(LAST_EVENT_KEY) == before.isoformat()
+    mounted = True
+    [record] = await recovery.recover(live=set(), now=later)
+    assert (record.linkedid, record.recovered, recovery.pending) == ("1795429781.32", True, False)
+    assert await redis.get(LAST_EVENT_KEY) == later.isoformat()
+
+    await redis.set(LAST_EVENT_KEY, before.isoformat())
+    assert await recovery.recover(live={"1795429781.32"}, now=later) == []  # live: its events will end it
+    await CallCardStore(sessions).save(record)
+    await redis.set(LAST_EVENT_KEY, before.isoformat())
+    assert await recovery.recover(live=set(), now=later) == []  # on a card already
