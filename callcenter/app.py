@@ -219,8 +219,8 @@ class Services:
 
     async def _lead(self) -> None:
         """Connect to Asterisk (retrying in the background); start sending the other instances' AMI actions,
-        finalising calls, listing the channels now and then, escalating overdue tasks, picking up recordings, compressing the older ones and
-        applying their retention."""
+        finalising calls, listing the channels now and then, escalating overdue tasks, picking up recordings,
+        compressing the older ones and applying their retention."""
         await self.connector.start()
         self._tasks.append(asyncio.create_task(self.ami_actions.serve(), name="ami-action-relay"))
         self._tasks.append(asyncio.create_task(self.pipeline.expire_forever(), name="tracker-expire"))

@@ -54,24 +54,24 @@ class CallPipeline:
         if caught_up:
             log.info("resync over %d live channel(s): %d domain event(s)", len(channels), len(caught_up))
         await self._bus.publish_all(caught_up)
-        if self._recovery is not None:
-            await self._recover(channels, now)
-        await self._bus.publish(DomainEvent(CALLS_LISTED, self.tracker.live_calls()))
+        await self._listed(channels, now, recover=self._recovery is not None)
 
     async def on_listing(self, channels: list[Mapping[str, str]], asked_at: datetime) -> None:
         """A periodic listing asked for at ``asked_at``, handled after every event that came before its reply;
         a recovery that failed at the connect is tried again."""
         await self._bus.publish_all(self.tracker.close_stale(channels, asked_at))
-        if self._recovery is not None and self._recovery.pending:
-            await self._recover(channels, asked_at)
-        await self._bus.publish(DomainEvent(CALLS_LISTED, self.tracker.live_calls()))
+        await self._listed(channels, asked_at, recover=self._recovery is not None and self._recovery.pending)
 
-    async def _recover(self, channels: list[Mapping[str, str]], now: datetime) -> None:
-        """Publish as ended the calls the CDR store holds that nobody followed (``pbx.cdr``)."""
-        assert self._recovery is not None
-        live = {row.get("Linkedid", "") for row in channels} | {record.linkedid for record in self.tracker.live_calls()}
-        for record in await self._recovery.recover(live, now):
-            await self._bus.publish(DomainEvent(CALL_ENDED, record))
+    async def _listed(self, channels: list[Mapping[str, str]], now: datetime, *, recover: bool) -> None:
+        """Publish the live calls (``calls.listed``), after the calls the CDR store holds that nobody followed
+        (``pbx.cdr``) as ended when ``recover``."""
+        live = self.tracker.live_calls()
+        if recover:
+            assert self._recovery is not None
+            linkedids = {row.get("Linkedid", "") for row in channels} | {record.linkedid for record in live}
+            for record in await self._recovery.recover(linkedids, now):
+                await self._bus.publish(DomainEvent(CALL_ENDED, record))
+        await self._bus.publish(DomainEvent(CALLS_LISTED, live))
 
     async def reconcile_forever(
         self,

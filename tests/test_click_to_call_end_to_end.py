@@ -15,20 +15,13 @@ from pbx.simulator.scenario import CallSpec
 from pbx.simulator.simulator import Simulator
 from storage.models import Call, CallbackTask, Manager
 from tests.support.data import CORPUS
+from tests.support.polling import until
 
 # Simulated seconds per real second. The manager hangs up about 10 simulated seconds after answering and the
 # client answers 2 seconds into ringing: at 5x that leaves 1.6 real seconds for a loaded CI machine (at 20x
 # a 0.4 s stall let the manager hang up first, the client was never reached, and the task stayed open).
 SPEED = 5.0
 CLIENT = "79267770000"
-
-
-async def until(check, timeout: float = 10.0):
-    """Poll ``check`` (async) until it returns something truthy."""
-    async with asyncio.timeout(timeout):
-        while not (found := await check()):
-            await asyncio.sleep(0.05)
-    return found
 
 
 async def test_a_callback_the_client_answers_closes_the_task(settings, sessions):

@@ -17,6 +17,7 @@ from pbx.simulator.simulator import Simulator
 from routing.presence import Presence
 from storage.models import Call, Client, ClientPhone, Manager
 from tests.support.data import CORPUS
+from tests.support.polling import until
 
 SPEED = 20.0
 CLIENT = "79161234567"
@@ -24,12 +25,6 @@ CLIENT = "79161234567"
 
 async def paused(services) -> frozenset[str]:
     return (await Presence(services.redis).read_view(services.clock.now())).paused
-
-
-async def until(check, timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(0.05)
 
 
 async def rung(sessions, linkedid: str) -> list[str]:

@@ -17,16 +17,10 @@ from pbx.simulator.simulator import Simulator
 from routing.presence import Presence
 from storage.models import Call, CallbackTask, Lead
 from tests.support.data import CORPUS
+from tests.support.polling import until
 
 SPEED = 10.0
 CALLER = "79160000077"
-
-
-async def eventually(check, timeout: float = 15.0):
-    async with asyncio.timeout(timeout):
-        while not (result := await check()):
-            await asyncio.sleep(0.1)
-    return result
 
 
 async def test_a_call_that_ends_while_the_backend_is_down_is_recovered_after_the_restart(settings, sessions):
@@ -48,16 +42,16 @@ async def test_a_call_that_ends_while_the_backend_is_down_is_recovered_after_the
             linkedid = await simulator.place_call(CallSpec(
                 did="74951234567", caller_number=CALLER, patience=60,
                 agent_states={"101": "away", "102": "away", "103": "away"}))
-            await eventually(lambda: asyncio.sleep(0, services.pipeline.tracker.live_calls()))
+            await until(lambda: asyncio.sleep(0, services.pipeline.tracker.live_calls()), timeout=15)
         # the backend is gone; the caller waits, nobody answers, they hang up
         await asyncio.wait_for(simulator.wait_call(linkedid), 30)
         assert await _rows(sessions, Call) == []
 
         async with backend(settings, before_ami=start_simulator) as services:
-            [card] = await eventually(lambda: _rows(sessions, Call))
+            [card] = await until(lambda: _rows(sessions, Call), timeout=15)
             assert (card.linkedid, card.recovered, card.caller_number) == (linkedid, True, f"+{CALLER}")
             assert card.disposition == "missed" and card.ended_at > card.started_at
-            [task] = await eventually(lambda: _rows(sessions, CallbackTask))
+            [task] = await until(lambda: _rows(sessions, CallbackTask), timeout=15)
             [lead] = await _rows(sessions, Lead)
             assert (lead.phone, lead.first_linkedid) == (f"+{CALLER}", linkedid)
             assert (task.phone, task.status, task.first_linkedid) == (f"+{CALLER}", "open", linkedid)

@@ -96,5 +96,6 @@ def reconcile(record: CallRecord, entries: list[CdrEntry]) -> None:
     if record.answered_at is None or span.answer_offset is None:
         return
     wait = (record.answered_at - record.started_at).total_seconds()
-    if abs(wait - span.answer_offset) > TOLERANCE_SECONDS or abs(record.talk_seconds - (total - span.answer_offset)) > TOLERANCE_SECONDS:
+    talk = total - span.answer_offset
+    if abs(wait - span.answer_offset) > TOLERANCE_SECONDS or abs(record.talk_seconds - talk) > TOLERANCE_SECONDS:
         record.answered_at = record.started_at + timedelta(seconds=min(max(span.answer_offset, 0.0), total))
